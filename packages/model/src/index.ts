@@ -1,3 +1,8 @@
 // Public surface of @kargo/model.
 export { KargoModelError, ModelErrorCode, type KargoModelErrorOptions } from './errors.ts';
 export { Severity, formatIssue, formatPath, type Issue, type Result } from './result.ts';
+export * from './images/index.ts';
+export * from './config/index.ts';
+export * from './kargo/index.ts';
+export * from './argo.ts';
+export * from './relay/index.ts';

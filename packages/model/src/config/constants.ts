@@ -1,0 +1,98 @@
+// Fixed vocabulary of the pipeline config: header strings, palettes, enums and the pinned preset images.
+
+/** The `apiVersion` every `kargo-env.yaml` starts with. Bumped only on a breaking change of the format. */
+export const PIPELINE_CONFIG_API_VERSION = 'kargo-env.dev/v1alpha1';
+/** The `kind` of the document. */
+export const PIPELINE_CONFIG_KIND = 'PipelineConfig';
+/** The file name `kargo-env` looks for by default. */
+export const PIPELINE_CONFIG_FILENAME = 'kargo-env.yaml';
+/**
+ * `$id` of the generated JSON Schema; also the address editors can fetch it from (unpkg serves the published
+ * package's `schema/` folder).
+ */
+export const PIPELINE_CONFIG_SCHEMA_ID = 'https://unpkg.com/@kargo/model/schema/kargo-env.schema.json';
+
+/** Stage colour names the Kargo UI knows (the same since Kargo 1.6). */
+export const KARGO_PALETTE = [
+  'red',
+  'salmon',
+  'orange',
+  'amber',
+  'yellow',
+  'lime',
+  'avocado',
+  'green',
+  'teal',
+  'cyan',
+  'sky',
+  'blue',
+  'indigo',
+  'periwinkle',
+  'violet',
+  'purple',
+  'fuchsia',
+  'pink',
+  'rose',
+  'dragonfruit',
+  'gray',
+] as const;
+export type KargoPaletteColor = (typeof KARGO_PALETTE)[number];
+
+export const ImageSelectionStrategy = {
+  SemVer: 'SemVer',
+  Lexical: 'Lexical',
+  NewestBuild: 'NewestBuild',
+  Digest: 'Digest',
+} as const;
+export type ImageSelectionStrategy = (typeof ImageSelectionStrategy)[keyof typeof ImageSelectionStrategy];
+
+export const ServiceType = { ClusterIP: 'ClusterIP', NodePort: 'NodePort', LoadBalancer: 'LoadBalancer' } as const;
+export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
+
+export const AvailabilityStrategy = { All: 'All', OneOf: 'OneOf' } as const;
+export type AvailabilityStrategy = (typeof AvailabilityStrategy)[keyof typeof AvailabilityStrategy];
+
+/**
+ * How a promotion lands: `git` commits the new tag into the environment's values file, `pull-request` pushes it
+ * to a branch and waits for the pull request to merge, `argocd` sets a Helm parameter on the Argo CD Application
+ * (no Git write credentials needed).
+ */
+export const PromotionMode = { Git: 'git', PullRequest: 'pull-request', ArgoCD: 'argocd' } as const;
+export type PromotionMode = (typeof PromotionMode)[keyof typeof PromotionMode];
+
+export const VerificationPreset = {
+  Smoke: 'smoke',
+  Integration: 'integration',
+  SecurityScan: 'security-scan',
+  Performance: 'performance',
+} as const;
+export type VerificationPreset = (typeof VerificationPreset)[keyof typeof VerificationPreset];
+
+export const AnalysisTemplateKind = {
+  AnalysisTemplate: 'AnalysisTemplate',
+  ClusterAnalysisTemplate: 'ClusterAnalysisTemplate',
+} as const;
+export type AnalysisTemplateKind = (typeof AnalysisTemplateKind)[keyof typeof AnalysisTemplateKind];
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const WindowKind = { Allow: 'allow', Deny: 'deny' } as const;
+export type WindowKind = (typeof WindowKind)[keyof typeof WindowKind];
+
+export const NotificationType = { Slack: 'slack', Teams: 'teams' } as const;
+export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
+
+export const SCAN_SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type ScanSeverity = (typeof SCAN_SEVERITIES)[number];
+
+/**
+ * Images the verification presets run when the config names none. Pinned to exact versions so a render is
+ * reproducible and a registry's moving `latest` never changes what a verification does.
+ */
+export const PRESET_IMAGES = {
+  smoke: 'curlimages/curl:8.11.1',
+  integration: 'curlimages/curl:8.11.1',
+  'security-scan': 'aquasec/trivy:0.58.1',
+  performance: 'grafana/k6:0.55.0',
+} as const satisfies Record<VerificationPreset, string>;
