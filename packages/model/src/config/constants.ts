@@ -1,4 +1,5 @@
 // Fixed vocabulary of the pipeline config: header strings, palettes, enums and the pinned preset images.
+import { STAGE_COLORS, type StageColor } from '../kargo/constants.ts';
 
 /** The `apiVersion` every `kargo-env.yaml` starts with. Bumped only on a breaking change of the format. */
 export const PIPELINE_CONFIG_API_VERSION = 'kargo-env.dev/v1alpha1';
@@ -12,39 +13,12 @@ export const PIPELINE_CONFIG_FILENAME = 'kargo-env.yaml';
  */
 export const PIPELINE_CONFIG_SCHEMA_ID = 'https://unpkg.com/@kargo/model/schema/kargo-env.schema.json';
 
-/** Stage colour names the Kargo UI knows (the same since Kargo 1.6). */
-export const KARGO_PALETTE = [
-  'red',
-  'salmon',
-  'orange',
-  'amber',
-  'yellow',
-  'lime',
-  'avocado',
-  'green',
-  'teal',
-  'cyan',
-  'sky',
-  'blue',
-  'indigo',
-  'periwinkle',
-  'violet',
-  'purple',
-  'fuchsia',
-  'pink',
-  'rose',
-  'dragonfruit',
-  'gray',
-] as const;
-export type KargoPaletteColor = (typeof KARGO_PALETTE)[number];
+/** Stage colour names the Kargo UI knows: the model's one palette, re-exported under the config's name. */
+export const KARGO_PALETTE = STAGE_COLORS;
+export type KargoPaletteColor = StageColor;
 
-export const ImageSelectionStrategy = {
-  SemVer: 'SemVer',
-  Lexical: 'Lexical',
-  NewestBuild: 'NewestBuild',
-  Digest: 'Digest',
-} as const;
-export type ImageSelectionStrategy = (typeof ImageSelectionStrategy)[keyof typeof ImageSelectionStrategy];
+// The Warehouse strategies are defined once, beside the tag rules that implement them.
+export { ImageSelectionStrategy } from '../images/tags.ts';
 
 export const ServiceType = { ClusterIP: 'ClusterIP', NodePort: 'NodePort', LoadBalancer: 'LoadBalancer' } as const;
 export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
