@@ -1,0 +1,7 @@
+// The command registry: adding a command is one file in this folder plus its line here.
+import type { RegisteredCommand } from '../command.ts';
+import { initCommand } from './init.ts';
+import { renderCommand } from './render.ts';
+import { validateCommand } from './validate.ts';
+
+export const commands: readonly RegisteredCommand[] = [initCommand, renderCommand, validateCommand];

@@ -1,0 +1,86 @@
+// Reads rendered YAML files back: the objects in them, and where a field sits, so validation problems of
+// generated objects point at a line and column like config problems do.
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+
+export type PathSegment = string | number;
+
+/** Parses the model's path form (`spec.steps[0].config["a.b"]`) back into segments. */
+export function parseIssuePath(path: string): PathSegment[] {
+  const segments: PathSegment[] = [];
+  const pattern = /\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.[\]]+)/gy;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(path)) !== null) {
+    const [, index, quoted, key] = match;
+    if (index !== undefined) segments.push(Number(index));
+    else if (quoted !== undefined) segments.push(JSON.parse(quoted) as string);
+    else if (key !== undefined) segments.push(key);
+    if (pattern.lastIndex >= path.length) break;
+  }
+  return segments;
+}
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Locates objects by kind and name in one file's text; cheap to build once per file. */
+export class YamlLocator {
+  readonly #docs: Document.Parsed[];
+  readonly #lines = new LineCounter();
+
+  constructor(text: string) {
+    this.#docs = parseAllDocuments(text, { lineCounter: this.#lines }) as Document.Parsed[];
+  }
+
+  #document(kind: string, name: string): Document.Parsed | undefined {
+    return this.#docs.find((candidate) => candidate.get('kind') === kind && candidate.getIn(['metadata', 'name']) === name);
+  }
+
+  /** The plain value of the object `kind`/`name`, or undefined when the file has no such document. */
+  object(kind: string, name: string): unknown {
+    return this.#document(kind, name)?.toJS();
+  }
+
+  /**
+   * The position of `path` inside the object `kind`/`name`; when the path does not exist (a missing field)
+   * the deepest existing ancestor, so the user still lands on the right block.
+   */
+  find(kind: string, name: string, path: readonly PathSegment[]): Position | undefined {
+    const doc = this.#document(kind, name);
+    if (doc === undefined) return undefined;
+    let node: unknown = doc.contents;
+    let found: Node | undefined = isNode(node) ? node : undefined;
+    let foundKey: Node | undefined;
+    for (const segment of path) {
+      let key: Node | undefined;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
+        if (pair === undefined) break;
+        key = isNode(pair.key) ? pair.key : undefined;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment];
+      } else {
+        break;
+      }
+      if (!isNode(node)) {
+        // `key:` with no value still has a key to point at.
+        if (key !== undefined) foundKey = key;
+        break;
+      }
+      found = node;
+      foundKey = key;
+    }
+    // Prefer the key (`image:`) over its value: that is where an editor would put the cursor.
+    const anchor = foundKey ?? found;
+    const offset = anchor?.range?.[0];
+    if (offset === undefined) return undefined;
+    const { line, col } = this.#lines.linePos(offset);
+    return { line, column: col };
+  }
+}
+
+function isNode(value: unknown): value is Node {
+  return isMap(value) || isSeq(value) || isScalar(value);
+}

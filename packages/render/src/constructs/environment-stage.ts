@@ -1,0 +1,221 @@
+import { Construct } from 'constructs';
+import { PromotionMode, type AvailabilityStrategy, type FreightSources, type NotificationType, type Verification } from '@kargo/model';
+import { ARGOCD_NAMESPACE, Annotation, KARGO_API_VERSION } from '../constants.ts';
+import { invalidProps } from '../errors.ts';
+import { addManifest, checkName, compact } from './api-object.ts';
+
+// PromotionMode, NotificationType and AvailabilityStrategy are the model's: one vocabulary for config and render.
+
+/** Where a Git-writing promotion commits the new tag. */
+export interface StageGitTarget {
+  /** HTTPS URL of the repository holding the values files. */
+  readonly repoURL: string;
+  /** Branch Argo CD follows; also the pull-request target. */
+  readonly branch: string;
+  /** Repository-relative path of this environment's values file. */
+  readonly valuesPath: string;
+}
+
+/** The Helm source of the Argo CD Application that `argocd` mode updates in place. */
+export interface StageHelmSource {
+  /** Must equal the Application source's repoURL. */
+  readonly repoURL: string;
+  /** Chart name for Helm (HTTP or OCI) repositories; omitted for a chart in Git. */
+  readonly chart?: string;
+}
+
+export interface StageNotification {
+  readonly kind: NotificationType;
+  /** Secret in the Project namespace holding the incoming-webhook URL. */
+  readonly secretName: string;
+  /** Key of the URL in that Secret. @default `url` */
+  readonly secretKey?: string;
+}
+
+export interface StageVerification {
+  /** AnalysisTemplates to run after each promotion (kind defaults to a namespaced AnalysisTemplate). */
+  readonly templates: readonly { readonly name: string; readonly kind?: 'AnalysisTemplate' | 'ClusterAnalysisTemplate' }[];
+  /** Arguments for the AnalysisRuns; values may be Kargo expressions. @default [] */
+  readonly args?: readonly { readonly name: string; readonly value: string }[];
+}
+
+export interface EnvironmentStageProps {
+  /** Stage name (the environment). */
+  readonly name: string;
+  /** Project namespace. */
+  readonly namespace: string;
+  /** Warehouse the Freight originates from. */
+  readonly warehouse: string;
+  /** Image repository the promoted tag is read from (`imageFrom(vars.imageRepo)`). */
+  readonly imageRepo: string;
+  /** Upstream Stages; empty means Freight comes directly from the Warehouse. @default [] */
+  readonly upstreams?: readonly string[];
+  /** Freight must have been in an upstream Stage this long, e.g. `30m`. Needs upstreams. @default none */
+  readonly soak?: string;
+  /** With several upstreams: must Freight be verified in `All` or `OneOf` them. @default Kargo's (OneOf) */
+  readonly availability?: AvailabilityStrategy;
+  /** UI colour (palette name or CSS colour). @default none */
+  readonly color?: string;
+  /** UI description. @default none */
+  readonly description?: string;
+  /** How a promotion deploys. */
+  readonly mode: PromotionMode;
+  /** Required for `git` and `pull-request`; ignored by `argocd`. */
+  readonly git?: StageGitTarget;
+  /** Required for `argocd`: the Application source whose Helm `image.tag` parameter is set. */
+  readonly helmSource?: StageHelmSource;
+  /** The Argo CD Application of this environment. */
+  readonly app: { readonly name: string; readonly namespace?: string };
+  /** Helm value key Kargo owns. @default `image.tag` */
+  readonly tagKey?: string;
+  /** Chat webhooks told after a successful promotion. @default [] */
+  readonly notifications?: readonly StageNotification[];
+  /** Verification run after each promotion. @default none */
+  readonly verification?: StageVerification;
+}
+
+/** The Kargo expression for the tag of the Freight being promoted. */
+export const PROMOTED_TAG = '${{ imageFrom(vars.imageRepo).Tag }}';
+/** The full reference of the image being promoted (for scanners). */
+export const PROMOTED_IMAGE = '${{ vars.imageRepo }}:${{ imageFrom(vars.imageRepo).Tag }}';
+
+const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+const WORK = './repo';
+
+type Step = Readonly<{ uses: string; as?: string; if?: string; continueOnError?: boolean; config: Record<string, unknown> }>;
+
+/**
+ * One Stage per environment: where its Freight comes from (Warehouse or upstream Stages), the
+ * promotion steps of its mode, notifications, and verification.
+ */
+export class EnvironmentStage extends Construct {
+  readonly stageName: string;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
+    super(scope, id);
+    const what = 'EnvironmentStage';
+    checkName(what, props.name);
+    const upstreams = props.upstreams ?? [];
+    if (new Set(upstreams).size !== upstreams.length) throw invalidProps(what, props.name, 'an upstream is listed twice');
+    if (upstreams.includes(props.name)) throw invalidProps(what, props.name, 'a stage cannot be its own upstream');
+    if (props.soak !== undefined) {
+      if (upstreams.length === 0) throw invalidProps(what, props.name, 'a soak time needs an upstream stage to soak in');
+      if (!DURATION.test(props.soak)) throw invalidProps(what, props.name, `soak "${props.soak}" is not a duration like 30m`);
+    }
+    if (props.availability !== undefined && upstreams.length < 2) {
+      throw invalidProps(what, props.name, 'an availability strategy needs at least two upstream stages (fan-in)');
+    }
+    if ((props.mode === PromotionMode.Git || props.mode === PromotionMode.PullRequest) && props.git === undefined) {
+      throw invalidProps(what, props.name, `promotion mode "${props.mode}" needs a git target`);
+    }
+    if (props.mode === PromotionMode.ArgoCD && props.helmSource === undefined) {
+      throw invalidProps(what, props.name, 'promotion mode "argocd" needs the Application\'s Helm source');
+    }
+    if (props.verification !== undefined && props.verification.templates.length === 0) {
+      throw invalidProps(what, props.name, 'verification lists no AnalysisTemplates');
+    }
+    this.stageName = props.name;
+
+    const annotations = compact({ [Annotation.color]: props.color, [Annotation.description]: props.description });
+    const sources: FreightSources = upstreams.length === 0
+      ? { direct: true }
+      : compact({ stages: [...upstreams], requiredSoakTime: props.soak, availabilityStrategy: props.availability });
+
+    const spec: Record<string, unknown> = {
+      vars: [{ name: 'imageRepo', value: props.imageRepo }],
+      requestedFreight: [{ origin: { kind: 'Warehouse', name: props.warehouse }, sources }],
+      promotionTemplate: { spec: { steps: promotionSteps(props) } },
+    };
+    if (props.verification !== undefined) {
+      spec.verification = compact<Verification>({
+        analysisTemplates: props.verification.templates.map((t) => compact({ name: t.name, kind: t.kind })),
+        args: props.verification.args !== undefined && props.verification.args.length > 0
+          ? props.verification.args.map((a) => ({ name: a.name, value: a.value }))
+          : undefined,
+      });
+    }
+    addManifest(this, 'Stage', {
+      apiVersion: KARGO_API_VERSION,
+      kind: 'Stage',
+      metadata: compact({
+        name: props.name,
+        namespace: props.namespace,
+        annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+      }),
+      spec,
+    });
+  }
+}
+
+/** The promotion steps of one Stage, in execution order. */
+export function promotionSteps(props: EnvironmentStageProps): Step[] {
+  const tagKey = props.tagKey ?? 'image.tag';
+  const app = { name: props.app.name, namespace: props.app.namespace ?? ARGOCD_NAMESPACE };
+  const steps: Step[] = [];
+  const message = `Promote ${props.imageRepo.split('/').at(-1) ?? props.imageRepo} ${PROMOTED_TAG} to ${props.name}`;
+  if (props.mode === PromotionMode.ArgoCD) {
+    const source = props.helmSource;
+    steps.push({
+      uses: 'argocd-update',
+      config: {
+        apps: [{
+          ...app,
+          sources: [compact({ repoURL: source?.repoURL, chart: source?.chart, helm: { images: [{ key: tagKey, value: PROMOTED_TAG }] } })],
+        }],
+      },
+    });
+  } else {
+    const git = props.git;
+    if (git === undefined) throw invalidProps('EnvironmentStage', props.name, `promotion mode "${props.mode}" needs a git target`);
+    steps.push(
+      { uses: 'git-clone', config: { repoURL: git.repoURL, checkout: [{ branch: git.branch, path: WORK }] } },
+      { uses: 'yaml-update', as: 'update-values', config: { path: `${WORK}/${git.valuesPath}`, updates: [{ key: tagKey, value: PROMOTED_TAG }] } },
+      { uses: 'git-commit', as: 'commit', config: { path: WORK, message } },
+    );
+    if (props.mode === PromotionMode.Git) {
+      steps.push({ uses: 'git-push', as: 'push', config: { path: WORK, targetBranch: git.branch } });
+    } else {
+      steps.push(
+        { uses: 'git-push', as: 'push', config: { path: WORK, generateTargetBranch: true } },
+        {
+          uses: 'git-open-pr',
+          as: 'open-pr',
+          config: { repoURL: git.repoURL, sourceBranch: '${{ outputs.push.branch }}', targetBranch: git.branch, title: message },
+        },
+        // pr.id is the output since 1.7 (the prNumber output was removed).
+        { uses: 'git-wait-for-pr', as: 'wait-for-pr', config: { repoURL: git.repoURL, prNumber: "${{ outputs['open-pr'].pr.id }}" } },
+      );
+    }
+    steps.push({ uses: 'argocd-update', config: { apps: [app] } });
+  }
+  const seen = new Map<string, number>();
+  for (const n of props.notifications ?? []) {
+    const count = (seen.get(n.kind) ?? 0) + 1;
+    seen.set(n.kind, count);
+    steps.push(notificationStep(props.name, n, count === 1 ? `notify-${n.kind}` : `notify-${n.kind}-${count}`));
+  }
+  return steps;
+}
+
+function notificationStep(stage: string, n: StageNotification, alias: string): Step {
+  checkName('EnvironmentStage notification secret', n.secretName, 'subdomain');
+  const key = n.secretKey ?? 'url';
+  if (!/^[-._a-zA-Z0-9]+$/.test(key)) throw invalidProps('EnvironmentStage', stage, `notification secret key "${key}" is not a Secret data key`);
+  const read = /^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `['${key}']`;
+  const text = '"Kargo promoted " + vars.imageRepo + ":" + imageFrom(vars.imageRepo).Tag + " to " + ctx.stage + " (project " + ctx.project + ")"';
+  return {
+    uses: 'http',
+    as: alias,
+    // Runs only when every earlier step succeeded; a chat outage must not fail a deployed promotion.
+    if: '${{ success() }}',
+    continueOnError: true,
+    config: {
+      method: 'POST',
+      url: `\${{ secret('${n.secretName}')${read} }}`,
+      headers: [{ name: 'Content-Type', value: 'application/json' }],
+      // Slack and Teams incoming webhooks both accept {"text": …}; quote() keeps the body a JSON string.
+      body: `\${{ quote({"text": ${text}}) }}`,
+      timeout: '30s',
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Public surface of @kargo/render.
+export { KargoRenderError, RenderErrorCode, type RenderErrorOptions } from './errors.ts';
+export { ARGOCD_NAMESPACE, Annotation, IN_CLUSTER_SERVER, Label, MANAGED_BY } from './constants.ts';
+export { GENERATED_HEADER, YAML_OPTIONS, compareStrings, manifestFile } from './emit.ts';
+export { KargoProject, type GitHubReceiverProps, type KargoProjectProps } from './constructs/kargo-project.ts';
+export { ImageSelectionStrategy, PipelineWarehouse, type PipelineWarehouseProps } from './constructs/pipeline-warehouse.ts';
+export {
+  EnvironmentStage,
+  PROMOTED_IMAGE,
+  PROMOTED_TAG,
+  promotionSteps,
+  type EnvironmentStageProps,
+  type StageGitTarget,
+  type StageHelmSource,
+  type StageNotification,
+  type StageVerification,
+} from './constructs/environment-stage.ts';
+export { PresetArg, VerificationTemplate, type VerificationTemplateProps } from './constructs/verification-template.ts';
+export { EnvironmentApplication, type ChartLocation, type EnvironmentApplicationProps } from './constructs/environment-application.ts';
+export { PipelineAppProject, SyncWindowKind, type PipelineAppProjectProps, type SyncWindow } from './constructs/pipeline-app-project.ts';
+export { KargoConfigsApp, type KargoConfigsAppProps } from './constructs/kargo-configs-app.ts';
+export { RelayRoutes, type RelayRoutesDocument, type RelayRoutesProps, type RelayWarehouse } from './constructs/relay-routes.ts';
+export { compileSyncWindows } from './windows.ts';
+export { VALUES_HEADER, mergeValuesFile, type MergeValuesOptions, type ValuesTree } from './values.ts';
+export { ownedValues, renderPipelines, type RenderOptions, type RenderResult, type RenderedObject } from './tree.ts';
+export { diffTree, listTree, writeTreeAtomic, type TreeDiff, type TreeFs } from './fs.ts';
