@@ -1,0 +1,89 @@
+// The kargo-infra Pulumi program: read config, build the components, export outputs. Nothing else.
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { CertManager } from './src/cert-manager.ts';
+import { readInfraConfig, type InfraConfig, type InfraSecrets } from './src/config.ts';
+import { KargoConfigsApp } from './src/kargo-configs-app.ts';
+import { KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET, KARGO_EXTERNAL_WEBHOOKS_SERVICE, KargoInstallation } from './src/kargo-installation.ts';
+import { WebhookRelay } from './src/webhook-relay.ts';
+
+const { config, secrets } = readInfraConfig(new pulumi.Config());
+
+function build(c: InfraConfig, s: InfraSecrets) {
+  const provider =
+    c.kubeconfig === undefined && c.kubeContext === undefined
+      ? undefined
+      : new k8s.Provider('kargo-k8s', {
+          ...(c.kubeconfig === undefined ? {} : { kubeconfig: pulumi.secret(c.kubeconfig) }),
+          ...(c.kubeContext === undefined ? {} : { context: c.kubeContext }),
+        });
+  const opts: pulumi.ComponentResourceOptions = provider === undefined ? {} : { providers: [provider] };
+
+  const certManager = c.certManager === 'install' ? new CertManager('cert-manager', { version: c.certManagerVersion }, opts) : undefined;
+  const kargo = new KargoInstallation(
+    'kargo',
+    {
+      namespace: c.namespace,
+      version: c.kargoVersion,
+      certManager: c.certManager,
+      adminPassword: s.adminPassword,
+      argocdNamespace: c.argocdNamespace,
+      minReconciliationInterval: c.minReconciliationInterval,
+      imageCacheByTagPolicy: c.imageCacheByTagPolicy,
+      ...(certManager === undefined ? {} : { releaseDependsOn: [certManager.release] }),
+    },
+    opts,
+  );
+  new KargoConfigsApp(
+    'kargo-configs',
+    { repoURL: c.gitRepoURL, targetRevision: c.gitRevision, path: c.kargoPath, argocdNamespace: c.argocdNamespace, dependsOn: [kargo.release] },
+    opts,
+  );
+  const relay = c.enableRelay
+    ? new WebhookRelay(
+        'kargo-webhook-relay',
+        {
+          namespace: c.namespace,
+          image: c.relayImage,
+          warehouses: c.relayWarehouses,
+          target: c.relayTarget,
+          githubWebhookSecret: s.githubWebhookSecret,
+          receiverName: c.webhookReceiverName,
+          receiverSecretName: c.webhookSecretName,
+          createProjectNamespaces: c.createProjectNamespaces,
+          kargoWebhooksTls: kargo.externalWebhooksTls,
+          kargoWebhooksServiceName: KARGO_EXTERNAL_WEBHOOKS_SERVICE,
+          kargoWebhooksCertSecret: KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET,
+          ingress: c.relayIngressHost === undefined ? undefined : { host: c.relayIngressHost, className: c.relayIngressClassName },
+          dependsOn: [kargo.release],
+        },
+        opts,
+      )
+    : undefined;
+
+  const localPort = kargo.apiServicePort === 443 ? 8443 : 8080;
+  return {
+    namespace: kargo.namespace,
+    kargoApiService: pulumi.interpolate`${kargo.namespace}/${kargo.apiServiceName}`,
+    portForwardCommand: pulumi.interpolate`kubectl -n ${kargo.namespace} port-forward svc/${kargo.apiServiceName} ${localPort}:${kargo.apiServicePort}`,
+    kargoUiUrl: `${kargo.apiServicePort === 443 ? 'https' : 'http'}://localhost:${localPort}`,
+    adminPassword: kargo.adminPassword,
+    relayUrl: relay?.url,
+    githubWebhookSecret: relay?.githubWebhookSecret,
+    webhookReceiverPaths: relay?.receiverPaths,
+  };
+}
+
+// enableKargo=false (the default) registers no resource at all, so `pulumi up` removes whatever a previous
+// enabled run created.
+const out = config.enableKargo ? build(config, secrets) : undefined;
+
+export const enabled = config.enableKargo;
+export const namespace = out?.namespace;
+export const kargoApiService = out?.kargoApiService;
+export const portForwardCommand = out?.portForwardCommand;
+export const kargoUiUrl = out?.kargoUiUrl;
+export const adminPassword = out?.adminPassword;
+export const relayUrl = out?.relayUrl;
+export const githubWebhookSecret = out?.githubWebhookSecret;
+export const webhookReceiverPaths = out?.webhookReceiverPaths;

@@ -1,0 +1,32 @@
+// Typed errors of the infra program: every error has a stable `code` callers can switch on.
+
+export const InfraErrorCode = {
+  /** A `pulumi config` value is missing, malformed or inconsistent with another. */
+  InvalidConfig: 'KARGO_INFRA_INVALID_CONFIG',
+  /** A component was given props that cannot produce a valid object (names the object). */
+  InvalidProps: 'KARGO_INFRA_INVALID_PROPS',
+} as const;
+export type InfraErrorCode = (typeof InfraErrorCode)[keyof typeof InfraErrorCode];
+
+export interface InfraErrorOptions {
+  readonly cause?: unknown;
+  readonly hint?: string;
+}
+
+/** Base class of every error this package throws. */
+export class KargoInfraError extends Error {
+  readonly code: InfraErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: InfraErrorCode, message: string, options: InfraErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KargoInfraError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Rejects an invalid combination of props, naming the component kind and object. */
+export function invalidProps(what: string, name: string, message: string): KargoInfraError {
+  return new KargoInfraError(InfraErrorCode.InvalidProps, `${what} "${name}": ${message}`);
+}

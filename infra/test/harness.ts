@@ -1,0 +1,165 @@
+// Runs the Pulumi program under pulumi.runtime.setMocks and records every registration the engine would see.
+import { createHash } from 'node:crypto';
+import * as pulumi from '@pulumi/pulumi';
+import { vi } from 'vitest';
+
+/**
+ * Engine payloads are untyped JSON; assertions navigate them freely and fail loudly when a path is missing.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Loose = any;
+
+/** The marker Pulumi's wire format puts on a secret value. */
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+const SIG_KEY = '4dabf18193072939515e22adb298388d';
+
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  /** URN of the parent ('' for a top-level resource). */
+  readonly parentUrn: string;
+  readonly custom: boolean;
+  /** Provider reference (`urn::id`), '' for the default provider. */
+  readonly provider: string;
+  /** Inputs as sent on the wire (secrets still wrapped). */
+  readonly wire: Record<string, unknown>;
+  /** URNs this registration depends on explicitly or through inputs. */
+  readonly dependencies: readonly string[];
+  /** Inputs after deserialisation (secrets unwrapped), as the mock provider sees them. */
+  inputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+  readonly resources: Registration[];
+  readonly outputs: Record<string, unknown>;
+  readonly secretOutputs: Set<string>;
+  find(type: string, name: string): Registration;
+  urnOf(r: Registration): string;
+}
+
+interface WireRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/** Values the mock provider "generates", derived from the resource name so tests can look for them. */
+export function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const digest = createHash('sha256').update(name).digest('hex');
+  switch (type) {
+    case 'random:index/randomPassword:RandomPassword':
+      return { ...inputs, result: `PLAIN${digest.slice(0, 27)}`, bcryptHash: `$2a$10$HASH${digest.slice(0, 49)}` };
+    case 'random:index/randomString:RandomString':
+      return { ...inputs, result: 'abcdefghijklmnopqrstuv' };
+    case 'random:index/randomBytes:RandomBytes':
+      return { ...inputs, hex: digest, base64: Buffer.from(digest, 'hex').toString('base64') };
+    default:
+      return inputs;
+  }
+}
+
+/**
+ * Sets mocks and config FIRST, then imports a fresh copy of the program (vi.resetModules), waits for
+ * every registration and resolves the stack outputs. Config keys are given without the project prefix.
+ */
+export async function runProgram(config: Record<string, string | boolean | object> = {}, secretKeys: readonly string[] = []): Promise<ProgramRun> {
+  vi.resetModules();
+  const resources: Registration[] = [];
+  const byName = new Map<string, Registration>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const inputs = args.inputs as Record<string, unknown>;
+        const reg = byName.get(`${args.type}::${args.name}`);
+        if (reg !== undefined) reg.inputs = unwrapSecrets(inputs) as Record<string, unknown>;
+        return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
+      },
+      call(args) {
+        throw new Error(`unexpected provider call ${args.token}`);
+      },
+    },
+    'kargo-infra',
+    'test',
+    false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: WireRequest, cb: unknown): unknown };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const reg: Registration = {
+      type: req.getType(),
+      name: req.getName(),
+      parentUrn: req.getParent(),
+      custom: req.getCustom(),
+      provider: req.getProvider(),
+      wire: req.getObject()?.toJavaScript() ?? {},
+      dependencies: req.getDependenciesList(),
+      inputs: {},
+    };
+    resources.push(reg);
+    byName.set(`${reg.type}::${reg.name}`, reg);
+    return original(req, cb);
+  };
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) all[`kargo-infra:${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `kargo-infra:${k}`));
+
+  const program = (await import('../index.ts')) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs = new Set<string>();
+  for (const [k, v] of Object.entries(program)) {
+    if (pulumi.Output.isInstance(v)) {
+      const out = v;
+      outputs[k] = await new Promise((resolve) => out.apply((x) => resolve(x)));
+      if (await (out as unknown as { isSecret: Promise<boolean> }).isSecret) secretOutputs.add(k);
+    } else outputs[k] = v;
+  }
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+  const urnOf = (r: Registration): string => {
+    const parentType = r.parentUrn === '' ? undefined : r.parentUrn.split('::')[2]?.split('$').pop();
+    return `urn:pulumi:test::kargo-infra::${parentType === undefined ? '' : `${parentType}$`}${r.type}::${r.name}`;
+  };
+  return {
+    resources,
+    outputs,
+    secretOutputs,
+    urnOf,
+    find(type, name) {
+      const r = byName.get(`${type}::${name}`);
+      if (r === undefined) throw new Error(`no ${type} named ${name}; registered: ${resources.map((x) => `${x.type}::${x.name}`).join(', ')}`);
+      return r;
+    },
+  };
+}
+
+/** Every string in a wire object that is NOT inside a secret wrapper. */
+export function plainStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) plainStrings(v, out);
+  else if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return out;
+    for (const v of Object.values(obj)) plainStrings(v, out);
+  }
+  return out;
+}
+
+/** The same value with every secret wrapper replaced by the value it wraps. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** The parent's name, taken from its URN ('' for none). */
+export function parentName(r: Registration): string {
+  return r.parentUrn === '' ? '' : (r.parentUrn.split('::').pop() ?? '');
+}

@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import { parseRelayRoutes } from '@kargo/model';
+import bcrypt from 'bcryptjs';
+import { describe, expect, test } from 'vitest';
+import { InfraErrorCode } from '../src/errors.ts';
+import { mockState, parentName, plainStrings, runProgram, type Loose, type ProgramRun, type Registration } from './harness.ts';
+
+const T = {
+  kargo: 'kargo:infra:KargoInstallation',
+  configs: 'kargo:infra:KargoConfigsApp',
+  relay: 'kargo:infra:WebhookRelay',
+  certManager: 'kargo:infra:CertManager',
+  ns: 'kubernetes:core/v1:Namespace',
+  secret: 'kubernetes:core/v1:Secret',
+  release: 'kubernetes:helm.sh/v3:Release',
+  app: 'kubernetes:argoproj.io/v1alpha1:Application',
+  password: 'random:index/randomPassword:RandomPassword',
+  string: 'random:index/randomString:RandomString',
+  bytes: 'random:index/randomBytes:RandomBytes',
+  deployment: 'kubernetes:apps/v1:Deployment',
+  role: 'kubernetes:rbac.authorization.k8s.io/v1:Role',
+  roleBinding: 'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding',
+  configMap: 'kubernetes:core/v1:ConfigMap',
+  ingress: 'kubernetes:networking.k8s.io/v1:Ingress',
+  provider: 'pulumi:providers:kubernetes',
+} as const;
+const R = 'kargo-webhook-relay';
+
+const triples = (run: ProgramRun) => run.resources.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort();
+const values = (run: ProgramRun) => run.find(T.release, 'kargo').inputs.values as Record<string, Loose>;
+const enabled = (extra: Record<string, string | boolean | object> = {}, secrets: string[] = []) => runProgram({ enableKargo: 'true', ...extra }, secrets);
+
+describe('enableKargo', () => {
+  test('unset (the default) registers no resource and exports nothing but the flag', async () => {
+    const run = await runProgram();
+    expect(run.resources).toEqual([]);
+    expect(Object.entries(run.outputs).filter(([, v]) => v !== undefined)).toEqual([['enabled', false]]);
+  });
+
+  test('false with every other key set still registers nothing', async () => {
+    const run = await runProgram(
+      { enableKargo: 'false', certManager: 'install', relayIngressHost: 'relay.example.com', kubeContext: 'kind-kargo', adminPassword: 'S3cret-pass!' },
+      ['adminPassword'],
+    );
+    expect(run.resources).toEqual([]);
+  });
+
+  test('true registers exactly these resources, with these parents', async () => {
+    const run = await enabled();
+    expect(triples(run)).toEqual(
+      [
+        `${T.kargo} kargo <- `,
+        `${T.ns} kargo-namespace <- kargo`,
+        `${T.password} kargo-admin-password <- kargo`,
+        `${T.bytes} kargo-token-signing-key <- kargo`,
+        `${T.secret} kargo-admin-credentials <- kargo`,
+        `${T.release} kargo <- kargo`,
+        `${T.configs} kargo-configs <- `,
+        `${T.app} kargo-configs <- kargo-configs`,
+        `${T.relay} ${R} <- `,
+        `${T.password} ${R}-github-webhook-secret <- ${R}`,
+        `${T.password} ${R}-kargo-receiver-secret <- ${R}`,
+        `${T.password} ${R}-admin-token <- ${R}`,
+        `${T.ns} ${R}-project-flask-app <- ${R}`,
+        `${T.secret} ${R}-receiver-flask-app <- ${R}`,
+        `${T.secret} ${R}-secret <- ${R}`,
+        `kubernetes:core/v1:ServiceAccount ${R}-serviceaccount-${R} <- ${R}`,
+        `${T.configMap} ${R}-configmap-${R}-routes <- ${R}`,
+        `${T.role} ${R}-role-flask-app-${R}-warehouses <- ${R}`,
+        `${T.roleBinding} ${R}-rolebinding-flask-app-${R}-warehouses <- ${R}`,
+        `kubernetes:core/v1:PersistentVolumeClaim ${R}-persistentvolumeclaim-${R}-data <- ${R}`,
+        `${T.deployment} ${R}-deployment-${R} <- ${R}`,
+        `kubernetes:core/v1:Service ${R}-service-${R} <- ${R}`,
+        `kubernetes:networking.k8s.io/v1:NetworkPolicy ${R}-networkpolicy-${R} <- ${R}`,
+        `kubernetes:policy/v1:PodDisruptionBudget ${R}-poddisruptionbudget-${R} <- ${R}`,
+      ].sort(),
+    );
+    // Components are components, everything else is a real (custom) resource.
+    for (const r of run.resources) expect(r.custom, r.type).toBe(!r.type.startsWith('kargo:infra:'));
+  });
+
+  test('the outputs: namespace, API service, port-forward, secret password, relay URL, receiver paths', async () => {
+    const run = await enabled();
+    expect(run.outputs).toMatchObject({
+      enabled: true,
+      namespace: 'kargo-ns',
+      kargoApiService: 'kargo-ns/kargo-api',
+      portForwardCommand: 'kubectl -n kargo-ns port-forward svc/kargo-api 8443:443',
+      kargoUiUrl: 'https://localhost:8443',
+      relayUrl: `http://${R}.kargo-ns.svc/webhooks/github`,
+    });
+    expect(run.outputs.adminPassword).toBe(mockState(T.password, 'kargo-admin-password', {}).result);
+    expect([...run.secretOutputs].sort()).toEqual(['adminPassword', 'githubWebhookSecret', 'webhookReceiverPaths']);
+    const receiver = mockState(T.password, `${R}-kargo-receiver-secret`, {}).result as string;
+    const hash = createHash('sha256').update(`flask-app${'ghcr'}${receiver}`).digest('hex');
+    expect(run.outputs.webhookReceiverPaths).toEqual({ 'flask-app': `/github/${hash}` });
+  });
+});
+
+describe('Kargo chart', () => {
+  test('is pinned to kargoVersion from the OCI repository, in the namespace, after the admin Secret', async () => {
+    const run = await enabled({ kargoVersion: '1.10.10', namespace: 'kargo' });
+    const rel = run.find(T.release, 'kargo');
+    expect(rel.inputs).toMatchObject({ chart: 'oci://ghcr.io/akuity/kargo-charts/kargo', version: '1.10.10', namespace: 'kargo', name: 'kargo' });
+    expect(rel.dependencies).toContain(run.urnOf(run.find(T.secret, 'kargo-admin-credentials')));
+    expect(run.find(T.ns, 'kargo-namespace').inputs).toMatchObject({ metadata: { name: 'kargo' } });
+  });
+
+  test('takes the admin account from the generated Secret: bcrypt hash and a 32-byte signing key', async () => {
+    const run = await enabled();
+    const v = values(run);
+    const secret = run.find(T.secret, 'kargo-admin-credentials');
+    expect(v.api.secret.name).toBe((secret.inputs.metadata as { name: string }).name);
+    expect(v.api.adminAccount).toEqual({ enabled: true, tokenTTL: '24h' });
+    const data = secret.inputs.stringData as Record<string, string>;
+    expect(data.ADMIN_ACCOUNT_PASSWORD_HASH).toBe(mockState(T.password, 'kargo-admin-password', {}).bcryptHash);
+    expect(data.ADMIN_ACCOUNT_TOKEN_SIGNING_KEY).toBe(mockState(T.bytes, 'kargo-token-signing-key', {}).hex);
+    expect(run.find(T.bytes, 'kargo-token-signing-key').inputs.length).toBeGreaterThanOrEqual(32);
+    expect(run.find(T.password, 'kargo-admin-password').inputs).toMatchObject({ length: 32 });
+  });
+
+  test('a configured adminPassword is hashed with bcrypt over a salt kept in state (stable across runs)', async () => {
+    const run = await enabled({ adminPassword: 'correct horse battery staple' }, ['adminPassword']);
+    expect(() => run.find(T.password, 'kargo-admin-password')).toThrow();
+    expect(run.find(T.string, 'kargo-admin-password-salt').inputs).toMatchObject({ length: 22, overrideSpecial: './' });
+    const hash = (run.find(T.secret, 'kargo-admin-credentials').inputs.stringData as Record<string, string>).ADMIN_ACCOUNT_PASSWORD_HASH!;
+    expect(bcrypt.compareSync('correct horse battery staple', hash)).toBe(true);
+    const again = await enabled({ adminPassword: 'correct horse battery staple' }, ['adminPassword']);
+    expect((again.find(T.secret, 'kargo-admin-credentials').inputs.stringData as Record<string, string>).ADMIN_ACCOUNT_PASSWORD_HASH).toBe(hash);
+    expect(run.outputs.adminPassword).toBe('correct horse battery staple');
+    expect(run.secretOutputs.has('adminPassword')).toBe(true);
+  });
+
+  test('no password, hash, signing key or webhook secret appears in plain text in any resource input', async () => {
+    const variants: Record<string, string>[] = [{}, { adminPassword: 'correct horse battery staple', githubWebhookSecret: 'gh-hook-secret-value' }];
+    for (const extra of variants) {
+      const run = await enabled({ ...extra, relayTarget: 'kargoWebhook' }, Object.keys(extra));
+      const secrets = [
+        ...Object.values(extra),
+        ...run.resources.filter((r) => r.type.startsWith('random:')).flatMap((r) => {
+          const s = mockState(r.type, r.name, {});
+          return [s.result, s.bcryptHash, s.hex, s.base64].filter((x): x is string => typeof x === 'string' && r.type !== T.string);
+        }),
+        (run.find(T.secret, 'kargo-admin-credentials').inputs.stringData as Record<string, string>).ADMIN_ACCOUNT_PASSWORD_HASH!,
+      ];
+      expect(secrets.length).toBeGreaterThanOrEqual(6);
+      for (const r of run.resources) {
+        const plain = plainStrings(r.wire).join('\n');
+        for (const s of secrets) expect(plain.includes(s), `${r.type} ${r.name} carries a secret in plain text`).toBe(false);
+      }
+      // The chart values carry no credential at all.
+      expect(JSON.stringify(values(run))).not.toMatch(/passwordHash|tokenSigningKey/);
+    }
+  });
+
+  test.each([
+    ['existing', true, false],
+    ['install', true, true],
+    ['none', false, false],
+  ] as const)('certManager=%s: TLS %s everywhere, cert-manager installed: %s', async (mode, tls, installs) => {
+    const run = await enabled({ certManager: mode });
+    const v = values(run);
+    expect(v.api.tls).toEqual({ enabled: tls, selfSignedCert: tls });
+    expect(v.externalWebhooksServer.tls).toEqual({ enabled: tls, selfSignedCert: tls });
+    expect(v.webhooksServer.tls).toEqual({ selfSignedCert: tls });
+    expect(run.outputs.portForwardCommand).toBe(`kubectl -n kargo-ns port-forward svc/kargo-api ${tls ? '8443:443' : '8080:80'}`);
+    const cm = run.resources.filter((r) => r.type === T.certManager || parentName(r) === 'cert-manager');
+    if (installs) {
+      expect(cm.map((r) => `${r.type} ${r.name}`).sort()).toEqual([`${T.certManager} cert-manager`, `${T.ns} cert-manager-namespace`, `${T.release} cert-manager`].sort());
+      expect(run.find(T.release, 'cert-manager').inputs).toMatchObject({ chart: 'cert-manager', version: 'v1.19.1', repositoryOpts: { repo: 'https://charts.jetstack.io' } });
+      expect(run.find(T.release, 'kargo').dependencies).toContain(run.urnOf(run.find(T.release, 'cert-manager')));
+    } else expect(cm).toEqual([]);
+  });
+});
+
+describe('kargo-configs', () => {
+  test('is an automated, pruning Argo CD Application over kargoPath that creates namespaces', async () => {
+    const run = await enabled({ gitRepoURL: 'https://git.example.com/org/repo.git', gitRevision: 'v2', kargoPath: 'deploy/kargo', argocdNamespace: 'gitops' });
+    const app = run.find(T.app, 'kargo-configs');
+    expect(app.inputs).toMatchObject({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'kargo-configs', namespace: 'gitops', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+      spec: {
+        source: { repoURL: 'https://git.example.com/org/repo.git', targetRevision: 'v2', path: 'deploy/kargo', directory: { recurse: true } },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+      },
+    });
+    expect(app.dependencies).toContain(run.urnOf(run.find(T.release, 'kargo')));
+    expect(values(run).controller.argocd.namespace).toBe('gitops');
+  });
+});
+
+describe('relay', () => {
+
+  test('RBAC is least privilege: get/patch on Warehouses, one Role per routed Project namespace', async () => {
+    const run = await enabled({
+      relayWarehouses: [
+        { image: 'ghcr.io/a/one', project: 'alpha', warehouse: 'one' },
+        { image: 'ghcr.io/a/two', project: 'beta', warehouse: 'two' },
+        { image: 'ghcr.io/a/one', project: 'beta', warehouse: 'one' },
+      ],
+    });
+    const roles = run.resources.filter((r) => r.type === T.role);
+    expect(roles.map((r) => (r.inputs.metadata as { namespace: string }).namespace).sort()).toEqual(['alpha', 'beta']);
+    for (const role of roles) expect(role.inputs.rules).toEqual([{ apiGroups: ['kargo.akuity.io'], resources: ['warehouses'], verbs: ['get', 'patch'] }]);
+    expect(run.resources.filter((r) => r.type.includes('ClusterRole'))).toEqual([]);
+    const receivers = run.resources.filter((r) => r.type === T.secret && r.name.startsWith(`${R}-receiver-`));
+    expect(receivers.map((r) => r.inputs.metadata)).toEqual([
+      { name: 'kargo-ghcr-webhook', namespace: 'alpha', labels: { 'kargo.akuity.io/cred-type': 'generic' } },
+      { name: 'kargo-ghcr-webhook', namespace: 'beta', labels: { 'kargo.akuity.io/cred-type': 'generic' } },
+    ]);
+  });
+
+  test('pods run non-root with a read-only root filesystem, the relay image, and the env the relay reads', async () => {
+    const run = await enabled({ relayImage: 'ghcr.io/me/relay@sha256:' + 'a'.repeat(64) });
+    const dep = run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose;
+    const pod = dep.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    const c = pod.containers[0];
+    expect(c.image).toBe('ghcr.io/me/relay@sha256:' + 'a'.repeat(64));
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.env.map((e: { name: string }) => e.name).sort()).toEqual(
+      ['GITHUB_WEBHOOK_SECRETS_FILE', 'HOST', 'KARGO_RECEIVER_SECRET', 'PORT', 'RELAY_ADMIN_TOKEN', 'RELAY_DATA_DIR', 'RELAY_ROUTES_FILE'].sort(),
+    );
+    // The relay's Secret holds the same receiver secret as the Project's receiver Secret.
+    const relaySecret = run.find(T.secret, `${R}-secret`).inputs.stringData as Record<string, string>;
+    const projectSecret = run.find(T.secret, `${R}-receiver-flask-app`).inputs.stringData as Record<string, string>;
+    expect(relaySecret['kargo-receiver-secret']).toBe(projectSecret.secret);
+    expect(relaySecret['github-webhook-secrets']).toBe(run.outputs.githubWebhookSecret);
+  });
+
+  test.each(['kubernetes', 'kargoWebhook'] as const)('relayTarget=%s writes a routes file the relay accepts', async (mode) => {
+    const run = await enabled({ relayTarget: mode, certManager: 'none' });
+    const text = (run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>)['routes.yaml']!;
+    const parsed = parseRelayRoutes(text);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.warnings).toEqual([]);
+    const [route] = parsed.value.routes;
+    expect(route?.image).toBe('ghcr.io/alkon/flask-app');
+    const paths = run.outputs.webhookReceiverPaths as Record<string, string>;
+    expect(route?.targets).toEqual(
+      mode === 'kubernetes'
+        ? [{ kubernetes: { namespace: 'flask-app', warehouse: 'flask-app' } }]
+        : [{ kargoWebhook: { url: `http://kargo-external-webhooks-server.kargo-ns.svc${paths['flask-app']}`, secretEnv: 'KARGO_RECEIVER_SECRET' } }],
+    );
+    // Without Warehouse targets the relay gets no API access at all.
+    expect(run.resources.filter((r) => r.type === T.role).length).toBe(mode === 'kubernetes' ? 1 : 0);
+  });
+});
+
+describe('each config key has its effect', () => {
+  type Case = [key: string, value: string | object, check: (run: ProgramRun) => void];
+  const dep = (run: ProgramRun): Loose => run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose;
+  const cases: Case[] = [
+    ['kargoVersion', '1.9.10', (run) => expect(run.find(T.release, 'kargo').inputs.version).toBe('1.9.10')],
+    ['namespace', 'kargo', (run) => expect(run.outputs.namespace).toBe('kargo')],
+    ['argocdNamespace', 'gitops', (run) => expect(values(run).controller.argocd.namespace).toBe('gitops')],
+    ['certManager', 'install', (run) => expect(run.find(T.release, 'cert-manager').inputs.version).toBe('v1.19.1')],
+    ['minReconciliationInterval', '10m0s', (run) => expect(values(run).controller.reconcilers.warehouses.minReconciliationInterval).toBe('10m0s')],
+    ['imageCacheByTagPolicy', 'Force', (run) => expect(values(run).controller.images.cache.cacheByTagPolicy).toBe('Force')],
+    ['gitRepoURL', 'https://example.com/r.git', (run) => expect((run.find(T.app, 'kargo-configs').inputs as Loose).spec.source.repoURL).toBe('https://example.com/r.git')],
+    ['gitRevision', 'release', (run) => expect((run.find(T.app, 'kargo-configs').inputs as Loose).spec.source.targetRevision).toBe('release')],
+    ['kargoPath', 'ops/kargo', (run) => expect((run.find(T.app, 'kargo-configs').inputs as Loose).spec.source.path).toBe('ops/kargo')],
+    ['enableRelay', 'false', (run) => expect(run.resources.filter((r) => r.type === T.relay || parentName(r) === R)).toEqual([])],
+    ['relayImage', 'ghcr.io/me/relay:2.0.0', (run) => expect(dep(run).spec.template.spec.containers[0].image).toBe('ghcr.io/me/relay:2.0.0')],
+    ['relayIngressHost', 'relay.example.com', (run) => {
+      expect((run.find(T.ingress, `${R}-ingress-${R}`).inputs as Loose).spec.rules[0].host).toBe('relay.example.com');
+      expect(run.outputs.relayUrl).toBe('https://relay.example.com/webhooks/github');
+    }],
+    ['webhookReceiverName', 'registry', (run) => {
+      const receiver = mockState(T.password, `${R}-kargo-receiver-secret`, {}).result as string;
+      expect((run.outputs.webhookReceiverPaths as Record<string, string>)['flask-app']).toBe(`/github/${createHash('sha256').update(`flask-appregistry${receiver}`).digest('hex')}`);
+    }],
+    ['webhookSecretName', 'ghcr-hook', (run) => expect((run.find(T.secret, `${R}-receiver-flask-app`).inputs.metadata as Loose).name).toBe('ghcr-hook')],
+    ['createProjectNamespaces', 'false', (run) => expect(() => run.find(T.ns, `${R}-project-flask-app`)).toThrow()],
+    ['relayWarehouses', [{ image: 'ghcr.io/x/y', project: 'p1', warehouse: 'w1' }], (run) => expect(run.find(T.role, `${R}-role-p1-${R}-warehouses`)).toBeDefined()],
+    ['kubeContext', 'kind-kargo', (run) => {
+      const p = run.find(T.provider, 'kargo-k8s');
+      expect(p.inputs.context).toBe('kind-kargo');
+      expect(run.find(T.release, 'kargo').wire).toBeDefined();
+    }],
+  ];
+  test.each(cases)('%s', async (key, value, check) => {
+    check(await enabled({ [key]: value }));
+  });
+
+  test('githubWebhookSecret (secret) replaces the generated one', async () => {
+    const run = await enabled({ githubWebhookSecret: 'from-config' }, ['githubWebhookSecret']);
+    expect(() => run.find(T.password, `${R}-github-webhook-secret`)).toThrow();
+    expect(run.outputs.githubWebhookSecret).toBe('from-config');
+    expect(run.secretOutputs.has('githubWebhookSecret')).toBe(true);
+  });
+
+  test('kubeconfig goes to the provider as a secret, and every Kubernetes resource uses that provider', async () => {
+    const run = await enabled({ kubeconfig: 'apiVersion: v1\nkind: Config\n' });
+    const p = run.find(T.provider, 'kargo-k8s');
+    expect(plainStrings(p.wire).join()).not.toContain('kind: Config');
+    expect(p.inputs.kubeconfig).toBe('apiVersion: v1\nkind: Config\n');
+    const k8sResources = run.resources.filter((r) => r.custom && r.type.startsWith('kubernetes:'));
+    expect(k8sResources.length).toBeGreaterThan(10);
+    for (const r of k8sResources) expect(r.provider, `${r.type} ${r.name}`).toMatch(/::kargo-k8s::/);
+  });
+
+  test('certManagerVersion pins the cert-manager chart when certManager=install', async () => {
+    const run = await enabled({ certManager: 'install', certManagerVersion: 'v1.18.0' });
+    expect(run.find(T.release, 'cert-manager').inputs.version).toBe('v1.18.0');
+  });
+
+  test.each([
+    [{ kargoVersion: 'v1.11.2' }, 'kargoVersion'],
+    [{ certManager: 'maybe' }, 'certManager'],
+    [{ namespace: 'Kargo_NS' }, 'namespace'],
+    [{ enableRelay: 'yes' }, 'enableRelay'],
+    [{ relayWarehouses: [] }, 'relayWarehouses'],
+    [{ kargoPath: '../elsewhere' }, 'kargoPath'],
+    [{ relayImage: 'relay' }, 'relayImage'],
+  ] as [Record<string, string | object>, string][])('rejects %j before registering anything', async (bad, key) => {
+    const err: unknown = await enabled(bad).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: InfraErrorCode.InvalidConfig });
+    expect((err as Error).message).toContain(key);
+  });
+});
+
+export type { Registration };
