@@ -75,7 +75,7 @@ describe('kargo-env (built bin)', () => {
     const unknown = kargoEnv(['render', '--frobnicate']);
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/unknown option '--frobnicate'/);
-    expect(kargoEnv(['graph']).code).toBe(2);
+    expect(kargoEnv(['deploy']).code).toBe(2);
     expect(kargoEnv(['render', '--out']).code).toBe(2);
     const help = kargoEnv(['render', '--help']);
     expect(help.code).toBe(0);

@@ -140,3 +140,20 @@ describe('defaults reproduce the seed', () => {
     if (viaData.ok) expect(viaData.value.pipelines[0]!.environments).toEqual(config.pipelines[0]!.environments.map((e) => ({ ...e, namespace: `a-${e.name}`, applicationName: `a-${e.name}` })));
   });
 });
+
+describe('image.interval', () => {
+  const withInterval = (interval: string): string =>
+    pipelineYaml().replace('      repository: ghcr.io/alkon/flask-app\n', `      repository: ghcr.io/alkon/flask-app\n      interval: ${interval}\n`);
+
+  it("defaults to Kargo's 5m0s and keeps a configured Go duration", () => {
+    expect(parseOk(pipelineYaml()).pipelines[0]?.image.interval).toBe('5m0s');
+    expect(parseOk(withInterval('1h30m')).pipelines[0]?.image.interval).toBe('1h30m');
+    expect(parseOk(withInterval('2.5m')).pipelines[0]?.image.interval).toBe('2.5m');
+  });
+
+  it.each(['5 minutes', '300', '5ms', "''"])('rejects %s at its path', (interval) => {
+    const result = parsePipelineConfig(withInterval(interval), { filename: 'kargo-env.yaml' });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual(['pipelines[0].image.interval']);
+  });
+});

@@ -1,13 +1,15 @@
 // Public surface of @kargo/render.
 export { KargoRenderError, RenderErrorCode, type RenderErrorOptions } from './errors.ts';
 export { ARGOCD_NAMESPACE, Annotation, IN_CLUSTER_SERVER, Label, MANAGED_BY } from './constants.ts';
-export { GENERATED_HEADER, YAML_OPTIONS, compareStrings, manifestFile } from './emit.ts';
+export { GENERATED_HEADER, KEY_ORDER, RELAY_ROUTES_KIND, YAML_OPTIONS, compareStrings, generatedYamlFile, manifestFile, orderKeys } from './emit.ts';
 export { KargoProject, type GitHubReceiverProps, type KargoProjectProps } from './constructs/kargo-project.ts';
 export { ImageSelectionStrategy, PipelineWarehouse, type PipelineWarehouseProps } from './constructs/pipeline-warehouse.ts';
 export {
   EnvironmentStage,
   PROMOTED_IMAGE,
   PROMOTED_TAG,
+  PUSHED_COMMIT,
+  MERGED_COMMIT,
   promotionSteps,
   type EnvironmentStageProps,
   type StageGitTarget,
@@ -24,3 +26,5 @@ export { compileSyncWindows } from './windows.ts';
 export { VALUES_HEADER, mergeValuesFile, type MergeValuesOptions, type ValuesTree } from './values.ts';
 export { ownedValues, renderPipelines, type RenderOptions, type RenderResult, type RenderedObject } from './tree.ts';
 export { diffTree, listTree, writeTreeAtomic, type TreeDiff, type TreeFs } from './fs.ts';
+export * from './graph/index.ts';
+export * from './simulate/index.ts';

@@ -76,7 +76,7 @@ describe('PipelineWarehouse', () => {
 });
 
 describe('EnvironmentStage', () => {
-  it('git mode: direct Freight, clone → yaml-update image.tag → commit → push → argocd-update', () => {
+  it('git mode: direct Freight, clone → yaml-update image.tag → commit → push → argocd-update waiting for the pushed commit', () => {
     const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, color: 'green', description: 'Dev' }));
     expect(stage).toEqual({
       apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Stage',
@@ -89,20 +89,21 @@ describe('EnvironmentStage', () => {
           { uses: 'yaml-update', as: 'update-values', config: { path: './repo/kargo/values/dev-values.yaml', updates: [{ key: 'image.tag', value: '${{ imageFrom(vars.imageRepo).Tag }}' }] } },
           { uses: 'git-commit', as: 'commit', config: { path: './repo', message: 'Promote shop ${{ imageFrom(vars.imageRepo).Tag }} to dev' } },
           { uses: 'git-push', as: 'push', config: { path: './repo', targetBranch: 'main' } },
-          { uses: 'argocd-update', config: { apps: [{ name: 'shop-dev', namespace: 'argocd' }] } },
+          { uses: 'argocd-update', config: { apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: git.repoURL, desiredRevision: '${{ outputs.push.commit }}' }] }] } },
         ] } },
       },
     });
   });
 
-  it('pull-request mode: generated branch → open PR from the push output → wait on pr.id → argocd-update', () => {
+  it('pull-request mode: generated branch → open PR from the push output → wait on pr.id → argocd-update waiting for the merge commit', () => {
     const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, name: 'prod', upstreams: ['qa', 'perf'], availability: 'All', soak: '1h', mode: 'pull-request' }));
     expect(stage.spec.requestedFreight[0].sources).toEqual({ stages: ['qa', 'perf'], requiredSoakTime: '1h', availabilityStrategy: 'All' });
     expect(stage.spec.promotionTemplate.spec.steps.slice(3)).toEqual([
       { uses: 'git-push', as: 'push', config: { path: './repo', generateTargetBranch: true } },
       { uses: 'git-open-pr', as: 'open-pr', config: { repoURL: git.repoURL, sourceBranch: '${{ outputs.push.branch }}', targetBranch: 'main', title: 'Promote shop ${{ imageFrom(vars.imageRepo).Tag }} to prod' } },
       { uses: 'git-wait-for-pr', as: 'wait-for-pr', config: { repoURL: git.repoURL, prNumber: "${{ outputs['open-pr'].pr.id }}" } },
-      { uses: 'argocd-update', config: { apps: [{ name: 'shop-dev', namespace: 'argocd' }] } },
+      // Waits for Argo CD to sync the merge commit, not whatever revision main had before the merge.
+      { uses: 'argocd-update', config: { apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: git.repoURL, desiredRevision: "${{ outputs['wait-for-pr'].commit }}" }] }] } },
     ]);
   });
 
@@ -238,5 +239,29 @@ describe('KargoConfigsApp and RelayRoutes', () => {
       { image: 'ghcr.io/acme/api', targets: [{ kubernetes: { namespace: 'a', warehouse: 'api' } }] },
       { image: 'ghcr.io/acme/web', targets: [{ kubernetes: { namespace: 'a', warehouse: 'web' } }, { kubernetes: { namespace: 'b', warehouse: 'web' } }] },
     ] });
+  });
+
+  it('carries the tag rules of the Warehouses on an image, or none when they disagree (Kargo then filters)', () => {
+    const semver = { strategy: 'SemVer' as const, constraint: '^1.0.0' };
+    const routes = new RelayRoutes(Testing.app(), 'r', { warehouses: [
+      { image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web', tags: semver },
+      { image: 'ghcr.io/acme/web', namespace: 'b', warehouse: 'web', tags: { ...semver, strictSemvers: true, allow: [], ignore: [], constraint: '^1.0.0' } },
+      { image: 'ghcr.io/acme/api', namespace: 'a', warehouse: 'api', tags: semver },
+      { image: 'ghcr.io/acme/api', namespace: 'b', warehouse: 'api', tags: { strategy: 'NewestBuild', allow: ['^main-'] } },
+      { image: 'ghcr.io/acme/cli', namespace: 'a', warehouse: 'cli', tags: semver },
+      { image: 'ghcr.io/acme/cli', namespace: 'b', warehouse: 'cli' },
+    ] });
+    expect(routes.document.routes.map((r) => [r.image, r.tags])).toEqual([
+      ['ghcr.io/acme/api', undefined],
+      ['ghcr.io/acme/cli', undefined],
+      ['ghcr.io/acme/web', { strategy: 'SemVer', constraint: '^1.0.0' }],
+    ]);
+  });
+
+  it('rejects tag rules Kargo would fail on, naming the warehouse and the field', () => {
+    expect(() => new RelayRoutes(Testing.app(), 'r', { warehouses: [{ image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web', tags: { constraint: '^^1' } }] }))
+      .toThrow(/RelayRoutes "web": tag rules: constraint: invalid semver constraint/);
+    expect(() => new RelayRoutes(Testing.app(), 'r', { warehouses: [{ image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web', tags: { allow: ['(?=x)'] } }] }))
+      .toThrow(/RelayRoutes "web": tag rules: allow\[0\]/);
   });
 });

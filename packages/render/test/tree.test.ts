@@ -1,9 +1,10 @@
 // The whole tree: layout, determinism, re-rendering over a tree Kargo has written to, and the example's snapshot.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { RelayRoutesSchema } from '@kargo/model';
+import { RelayRoutesSchema, compileTagRules, imageTagAccepted, parseRelayRoutes, tagAccepted, type RelayRoutes } from '@kargo/model';
 import { GENERATED_HEADER, renderPipelines } from '../src/index.ts';
-import { exampleConfig, matrixConfigs, parseConfig, SEVERAL } from './support/configs.ts';
+import { EXAMPLE_PATH, exampleConfig, matrixConfigs, parseConfig, SEVERAL } from './support/configs.ts';
 
 describe('renderPipelines', () => {
   it('lays out a single pipeline flat, as the issue describes', () => {
@@ -26,9 +27,9 @@ describe('renderPipelines', () => {
       ['web', 'web', 'web/warehouse.yaml'], ['workers', 'worker-pipeline', 'worker-pipeline/warehouse.yaml'],
     ]);
     const routes = RelayRoutesSchema.parse(parse(files.get('relay/routes.yaml') ?? ''));
-    expect(routes.routes.map((r) => [r.image, r.targets])).toEqual([
-      ['ghcr.io/acme/web', [{ kubernetes: { namespace: 'web', warehouse: 'web' } }]],
-      ['ghcr.io/acme/worker', [{ kubernetes: { namespace: 'workers', warehouse: 'worker-pipeline' } }]],
+    expect(routes.routes.map((r) => [r.image, r.tags, r.targets])).toEqual([
+      ['ghcr.io/acme/web', { strategy: 'SemVer', constraint: '^1.0.0', strictSemvers: true, allow: [], ignore: [] }, [{ kubernetes: { namespace: 'web', warehouse: 'web' } }]],
+      ['ghcr.io/acme/worker', { strategy: 'Digest', constraint: 'stable', strictSemvers: true, allow: [], ignore: [] }, [{ kubernetes: { namespace: 'workers', warehouse: 'worker-pipeline' } }]],
     ]);
     expect(files.get('relay/routes.yaml')).not.toMatch(/secret/i);
   });
@@ -96,5 +97,67 @@ describe('renderPipelines', () => {
     const { files } = renderPipelines(exampleConfig());
     const text = [...files].map(([p, t]) => `=== ${p}\n${t}`).join('\n');
     await expect(text).toMatchFileSnapshot('__snapshots__/example-tree.txt');
+  });
+
+  it('renders image.interval into the Warehouse (default 5m0s)', () => {
+    expect(parse(renderPipelines(exampleConfig()).files.get('warehouse.yaml') ?? '').spec.interval).toBe('5m0s');
+    const text = readFileSync(EXAMPLE_PATH, 'utf8').replace('      strategy: SemVer\n', '      strategy: SemVer\n      interval: 1h30m\n');
+    expect(parse(renderPipelines(parseConfig(text)).files.get('warehouse.yaml') ?? '').spec.interval).toBe('1h30m');
+  });
+
+  it('argocd-update waits for the promoted commit on the values source, also when the chart comes from elsewhere', () => {
+    const { files } = renderPipelines(matrixConfigs()['modes-oci']!);
+    const update = (env: string): unknown => (parse(files.get(`stages/${env}.yaml`) ?? '').spec.promotionTemplate.spec.steps as { uses: string; config: unknown }[])
+      .find((s) => s.uses === 'argocd-update')?.config;
+    expect(update('staging')).toEqual({ apps: [{ name: 'api-staging', namespace: 'gitops', sources: [{ repoURL: 'https://github.com/acme/api.git', desiredRevision: '${{ outputs.push.commit }}' }] }] });
+    expect(update('production')).toEqual({ apps: [{ name: 'api-production', namespace: 'gitops', sources: [{ repoURL: 'https://github.com/acme/api.git', desiredRevision: "${{ outputs['wait-for-pr'].commit }}" }] }] });
+    // argocd mode keeps the Helm image parameter on the chart source and pins no revision.
+    expect(update('dev')).toEqual({ apps: [{ name: 'api-dev', namespace: 'gitops', sources: [{ repoURL: 'oci://ghcr.io/acme/charts', chart: 'api', helm: { images: [{ key: 'image.tag', value: '${{ imageFrom(vars.imageRepo).Tag }}' }] } }] }] });
+    // The pinned source is the Application's `values` ref source, not its chart source.
+    const sources = parse(files.get('argocd-apps/api-staging.yaml') ?? '').spec.sources as { repoURL: string; ref?: string; chart?: string }[];
+    expect(sources.filter((s) => s.repoURL === 'https://github.com/acme/api.git')).toEqual([{ repoURL: 'https://github.com/acme/api.git', targetRevision: 'main', ref: 'values' }]);
+  });
+});
+
+describe('relay/routes.yaml', () => {
+  function routesOf(config: Parameters<typeof renderPipelines>[0]): RelayRoutes {
+    const parsed = parseRelayRoutes(renderPipelines(config).files.get('relay/routes.yaml') ?? '', { filename: 'relay/routes.yaml' });
+    if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+    expect(parsed.warnings).toEqual([]);
+    return parsed.value;
+  }
+
+  it("parses with the model's parser and carries the Warehouse's tag rules: 1.8.4 passes, 1.1.0-rc.1 and latest do not", () => {
+    const [route] = routesOf(exampleConfig()).routes;
+    expect(route?.tags).toEqual({ strategy: 'SemVer', constraint: '^1.0.0', strictSemvers: true, allow: [], ignore: [] });
+    const compiled = compileTagRules(route?.tags ?? {});
+    if (!compiled.ok) throw new Error('rules do not compile');
+    expect(tagAccepted(compiled.value, '1.8.4')).toEqual({ accepted: true });
+    expect(tagAccepted(compiled.value, '1.1.0-rc.1')).toMatchObject({ accepted: false, reason: 'outside-constraint' });
+    expect(tagAccepted(compiled.value, 'latest')).toMatchObject({ accepted: false, reason: 'not-semver' });
+  });
+
+  it('decides every tag exactly as the rendered Warehouse subscription does, for every config of the matrix', () => {
+    const tags = ['1.8.4', '1.1.0-rc.1', 'latest', 'v1.2.3', '1.2', '2.0.0', '2.1.0-rc.1', '2.3.4', 'main-abc123', 'stable', '0.3.0', '1.10.0'];
+    let compared = 0;
+    for (const [name, config] of Object.entries(matrixConfigs())) {
+      if (!config.relay.enabled) continue;
+      const { files } = renderPipelines(config);
+      const routes = routesOf(config);
+      for (const [path, text] of files) {
+        if (!path.endsWith('warehouse.yaml')) continue;
+        const warehouse = parse(text);
+        const sub = warehouse.spec.subscriptions[0].image as { repoURL: string };
+        const route = routes.routes.find((r) => r.image === sub.repoURL);
+        expect(route?.targets).toContainEqual({ kubernetes: { namespace: warehouse.metadata.namespace, warehouse: warehouse.metadata.name } });
+        const compiled = compileTagRules(route?.tags ?? {});
+        if (!compiled.ok) throw new Error(`${name}: rules do not compile`);
+        for (const tag of tags) {
+          expect([name, tag, tagAccepted(compiled.value, tag).accepted]).toEqual([name, tag, imageTagAccepted(sub, tag).accepted]);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(tags.length * 4); // example + modes-oci + several (two pipelines)
   });
 });

@@ -1,7 +1,9 @@
 // The command registry: adding a command is one file in this folder plus its line here.
 import type { RegisteredCommand } from '../command.ts';
+import { graphCommand } from './graph.ts';
 import { initCommand } from './init.ts';
 import { renderCommand } from './render.ts';
+import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: readonly RegisteredCommand[] = [initCommand, renderCommand, validateCommand];
+export const commands: readonly RegisteredCommand[] = [initCommand, renderCommand, validateCommand, graphCommand, simulateCommand];

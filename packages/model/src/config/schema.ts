@@ -87,6 +87,14 @@ export const ImageInputSchema = z
       .regex(/^\w+\/\w+$/, 'must look like "linux/amd64"')
       .optional()
       .describe('Only consider images for this OS/architecture, e.g. linux/amd64 (default: the controller\'s).'),
+    interval: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a duration such as "5m0s", "10m" or "1h" (units s, m, h)')
+      .default('5m0s')
+      .meta({ examples: ['5m0s', '15m'] })
+      .describe(
+        "How often the Warehouse polls the registry for new tags (a Go duration, default 5m0s). Kargo polls at the larger of this and the controller's minReconciliationInterval (5m by default), so a shorter value alone does not speed discovery up: webhooks (the relay) make new images show up at once.",
+      ),
     initialTag: z
       .string()
       .min(1)
@@ -424,7 +432,7 @@ export const ResolvedPipelineSchema = z.strictObject({
   name: z.string(),
   app: z.string(),
   project: z.string(),
-  image: ImageInputSchema.required({ strategy: true, initialTag: true }),
+  image: ImageInputSchema.required({ strategy: true, interval: true, initialTag: true }),
   git: GitInputSchema.required(),
   argocd: z.strictObject({
     namespace: z.string(),

@@ -19,7 +19,7 @@ export interface Manifest {
   readonly [key: string]: unknown;
 }
 
-/** Adds `manifest` to `scope` as an ApiObject; cdk8s sorts its keys when synthesised. */
+/** Adds `manifest` to `scope` as an ApiObject; key order in files is set by emit (`orderKeys`), not here. */
 export function addManifest(scope: Construct, id: string, manifest: Manifest): ApiObject {
   const { apiVersion, kind, metadata, ...body } = manifest;
   return new ApiObject(scope, id, { apiVersion, kind, metadata: { ...metadata }, ...body });

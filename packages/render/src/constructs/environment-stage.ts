@@ -60,7 +60,10 @@ export interface EnvironmentStageProps {
   readonly description?: string;
   /** How a promotion deploys. */
   readonly mode: PromotionMode;
-  /** Required for `git` and `pull-request`; ignored by `argocd`. */
+  /**
+   * Required for `git` and `pull-request`; ignored by `argocd`. Its repoURL must be one of the Application's
+   * sources (argocd-update pins that source's desired revision to the promoted commit).
+   */
   readonly git?: StageGitTarget;
   /** Required for `argocd`: the Application source whose Helm `image.tag` parameter is set. */
   readonly helmSource?: StageHelmSource;
@@ -78,6 +81,11 @@ export interface EnvironmentStageProps {
 export const PROMOTED_TAG = '${{ imageFrom(vars.imageRepo).Tag }}';
 /** The full reference of the image being promoted (for scanners). */
 export const PROMOTED_IMAGE = '${{ vars.imageRepo }}:${{ imageFrom(vars.imageRepo).Tag }}';
+
+/** The commit `git-push` (alias `push`) wrote to the target branch, in `git` mode. */
+export const PUSHED_COMMIT = '${{ outputs.push.commit }}';
+/** The merge commit `git-wait-for-pr` (alias `wait-for-pr`) reports once the pull request merged. */
+export const MERGED_COMMIT = "${{ outputs['wait-for-pr'].commit }}";
 
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const WORK = './repo';
@@ -186,7 +194,11 @@ export function promotionSteps(props: EnvironmentStageProps): Step[] {
         { uses: 'git-wait-for-pr', as: 'wait-for-pr', config: { repoURL: git.repoURL, prNumber: "${{ outputs['open-pr'].pr.id }}" } },
       );
     }
-    steps.push({ uses: 'argocd-update', config: { apps: [app] } });
+    // desiredRevision makes Kargo's health check wait until Argo CD has synced the promoted commit, not
+    // merely any revision. It goes on the source whose repoURL is the values repository: the single source
+    // when the chart lives there too, the `values` ref source when the chart comes from elsewhere.
+    const revision = props.mode === PromotionMode.Git ? PUSHED_COMMIT : MERGED_COMMIT;
+    steps.push({ uses: 'argocd-update', config: { apps: [{ ...app, sources: [{ repoURL: git.repoURL, desiredRevision: revision }] }] } });
   }
   const seen = new Map<string, number>();
   for (const n of props.notifications ?? []) {

@@ -27,7 +27,10 @@ export interface PipelineWarehouseProps {
   readonly platform?: string;
   /** How many references discovery keeps, 1–100. @default Kargo's default (20) */
   readonly discoveryLimit?: number;
-  /** Polling interval (webhooks make discovery immediate). @default `5m0s` */
+  /**
+   * Polling interval. Kargo polls at the larger of this and the controller's `minReconciliationInterval`
+   * (5m by default), so only webhooks make discovery immediate. @default `5m0s`
+   */
   readonly interval?: string;
 }
 

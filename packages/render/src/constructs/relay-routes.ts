@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { compileTagRules, type RelayRoutesInput, type TagRulesInput } from '@kargo/model';
 import { invalidProps } from '../errors.ts';
 import { compareStrings } from '../emit.ts';
 import { checkName } from './api-object.ts';
@@ -10,6 +11,11 @@ export interface RelayWarehouse {
   /** Kargo Project namespace of the Warehouse. */
   readonly namespace: string;
   readonly warehouse: string;
+  /**
+   * The tag rules of the Warehouse's image subscription, in the relay's field names. The relay then drops
+   * pushes the Warehouse would ignore anyway. @default none (every tagged push is forwarded)
+   */
+  readonly tags?: TagRulesInput;
 }
 
 export interface RelayRoutesProps {
@@ -17,17 +23,31 @@ export interface RelayRoutesProps {
   readonly warehouses: readonly RelayWarehouse[];
 }
 
-/** The routes file document (`relay/routes.yaml`), as the relay's RelayRoutesSchema reads it. */
-export interface RelayRoutesDocument {
-  readonly routes: readonly {
-    readonly image: string;
-    readonly targets: readonly { readonly kubernetes: { readonly namespace: string; readonly warehouse: string } }[];
-  }[];
+/** The routes file document (`relay/routes.yaml`), as the model's `parseRelayRoutes` reads it. */
+export type RelayRoutesDocument = RelayRoutesInput;
+
+/**
+ * The rules as the route writes them: the strategy always, the other fields only when they differ from the
+ * defaults the relay and Kargo share (strictSemvers true, no constraint, no regexes). Equal rules, however
+ * they were spelled, give the same object, so they compare as equal and the output does not depend on
+ * which Warehouse came first.
+ */
+function canonicalRules(tags: TagRulesInput): TagRulesInput {
+  return {
+    strategy: tags.strategy === undefined || tags.strategy === '' ? 'SemVer' : tags.strategy,
+    ...(tags.constraint === undefined || tags.constraint === '' ? {} : { constraint: tags.constraint }),
+    ...(tags.strictSemvers === false ? { strictSemvers: false } : {}),
+    ...(tags.allow === undefined || tags.allow.length === 0 ? {} : { allow: [...tags.allow] }),
+    ...(tags.ignore === undefined || tags.ignore.length === 0 ? {} : { ignore: [...tags.ignore] }),
+  };
 }
 
 /**
  * The relay's routing table for these pipelines: each image → the Warehouses to refresh through the
- * Kubernetes API. It names no secrets and no receiver URLs (those derive from secret values).
+ * Kubernetes API, with the Warehouses' tag rules as a pre-filter. A route has one filter, so when the
+ * Warehouses of one image disagree on their rules (or one has none) the route carries none and Kargo's
+ * receiver does the filtering: forwarding a push Kargo ignores costs a refresh, dropping one it wants
+ * loses Freight. It names no secrets and no receiver URLs (those derive from secret values).
  * Not a Kubernetes object, so it is kept as a plain document rather than an ApiObject.
  */
 export class RelayRoutes extends Construct {
@@ -35,26 +55,40 @@ export class RelayRoutes extends Construct {
 
   constructor(scope: Construct, id: string, props: RelayRoutesProps) {
     super(scope, id);
-    const byImage = new Map<string, { namespace: string; warehouse: string }[]>();
+    interface Route { readonly targets: { namespace: string; warehouse: string }[]; readonly rules: Map<string, TagRulesInput | undefined> }
+    const byImage = new Map<string, Route>();
     for (const w of props.warehouses) {
       checkName('RelayRoutes namespace', w.namespace);
       checkName('RelayRoutes warehouse', w.warehouse, 'subdomain');
       if (w.image.trim() === '' || /[:@]/.test(w.image.split('/').at(-1) ?? '')) {
         throw invalidProps('RelayRoutes', w.warehouse, `image "${w.image}" must be a repository without tag or digest`);
       }
+      if (w.tags !== undefined) {
+        const compiled = compileTagRules(w.tags);
+        if (!compiled.ok) {
+          throw invalidProps('RelayRoutes', w.warehouse, `tag rules: ${compiled.errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`)).join('; ')}`);
+        }
+      }
       const image = w.image.toLowerCase();
-      const targets = byImage.get(image) ?? [];
-      if (!targets.some((t) => t.namespace === w.namespace && t.warehouse === w.warehouse)) targets.push({ namespace: w.namespace, warehouse: w.warehouse });
-      byImage.set(image, targets);
+      const route: Route = byImage.get(image) ?? { targets: [], rules: new Map() };
+      if (!route.targets.some((t) => t.namespace === w.namespace && t.warehouse === w.warehouse)) route.targets.push({ namespace: w.namespace, warehouse: w.warehouse });
+      const rules = w.tags === undefined ? undefined : canonicalRules(w.tags);
+      route.rules.set(rules === undefined ? '' : JSON.stringify(rules), rules);
+      byImage.set(image, route);
     }
     const images = [...byImage.keys()].sort(compareStrings);
     this.document = {
-      routes: images.map((image) => ({
-        image,
-        targets: (byImage.get(image) ?? [])
-          .sort((a, b) => compareStrings(`${a.namespace}/${a.warehouse}`, `${b.namespace}/${b.warehouse}`))
-          .map((t) => ({ kubernetes: t })),
-      })),
+      routes: images.map((image) => {
+        const route: Route = byImage.get(image) ?? { targets: [], rules: new Map() };
+        const [tags] = route.rules.size === 1 ? [...route.rules.values()] : [undefined];
+        return {
+          image,
+          ...(tags === undefined ? {} : { tags }),
+          targets: route.targets
+            .sort((a, b) => compareStrings(`${a.namespace}/${a.warehouse}`, `${b.namespace}/${b.warehouse}`))
+            .map((t) => ({ kubernetes: t })),
+        };
+      }),
     };
   }
 }

@@ -1,0 +1,110 @@
+// What a simulation is asked to do (pushes, approvals, horizon, start), and the command-line spellings of it.
+import { parseDuration, Severity, type Issue, type Result } from '@kargo/model';
+import { z } from 'zod';
+
+/** A fixed Monday 00:00 UTC, so runs without `start` are reproducible and weekday windows have a known anchor. */
+export const DEFAULT_SIMULATION_START = '2026-01-05T00:00:00Z';
+
+/** An RFC 3339 instant with an explicit zone; seconds optional (`2026-12-01T09:00Z`). */
+export const START_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An OCI image tag (distribution spec): what a registry push can carry. */
+export const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+const Minutes = z.number().finite().nonnegative();
+
+export const SimulationPushSchema = z.strictObject({
+  /** The image tag pushed to the registry. */
+  tag: z.string().regex(IMAGE_TAG_PATTERN, 'must be an image tag (letters, digits, "_", "." and "-", at most 128)'),
+  /** Minutes after the start. */
+  atMinutes: Minutes,
+  /** The pipeline whose Warehouse sees the push; every pipeline when left out. */
+  pipeline: z.string().min(1).optional(),
+});
+
+export const SimulationApprovalSchema = z.strictObject({
+  /** The environment (Stage) approved for. */
+  stage: z.string().min(1),
+  atMinutes: Minutes,
+  /** Approve the Freight of this tag; default: the newest Freight that has reached an upstream (or the Warehouse). */
+  tag: z.string().regex(IMAGE_TAG_PATTERN, 'must be an image tag').optional(),
+  /** Needed only when several pipelines have an environment of this name. */
+  pipeline: z.string().min(1).optional(),
+});
+
+export const SimulationInputSchema = z.strictObject({
+  /** In push order; pushes at the same minute are seen in this order. */
+  pushes: z.array(SimulationPushSchema).default([]),
+  approvals: z.array(SimulationApprovalSchema).default([]),
+  /** Stop after this many minutes; default: when nothing more can happen. */
+  untilMinutes: Minutes.optional(),
+  /** The wall-clock instant of minute 0 (deployment windows are evaluated against it). */
+  start: z.string().regex(START_PATTERN, 'must be an instant like 2026-12-01T09:00Z (with Z or an offset)').default(DEFAULT_SIMULATION_START),
+});
+
+export type SimulationPush = z.output<typeof SimulationPushSchema>;
+export type SimulationApproval = z.output<typeof SimulationApprovalSchema>;
+export type SimulationInput = z.input<typeof SimulationInputSchema>;
+export type ParsedSimulationInput = z.output<typeof SimulationInputSchema>;
+
+function fail<T>(path: string, message: string, code = 'invalid-argument'): Result<T> {
+  return { ok: false, errors: [{ path, message, severity: Severity.Error, code }], warnings: [] };
+}
+
+/** `0`, `0m`, `10m`, `2h`, `1h30m`, `90s` → minutes; `undefined` for anything else. */
+export function parseOffset(text: string): number | undefined {
+  if (text === '0') return 0;
+  const seconds = parseDuration(text);
+  return seconds === undefined ? undefined : seconds / 60;
+}
+
+function splitAt(spec: string, flag: string, what: string): Result<{ head: string; atMinutes: number }> {
+  const at = spec.lastIndexOf('@');
+  if (at < 0) return { ok: true, value: { head: spec, atMinutes: 0 }, warnings: [] };
+  const offset = spec.slice(at + 1);
+  const atMinutes = parseOffset(offset);
+  if (atMinutes === undefined) return fail(flag, `${JSON.stringify(spec)}: offset ${JSON.stringify(offset)} is not a duration like 0m, 10m, 2h or 1h30m (expected ${what})`);
+  return { ok: true, value: { head: spec.slice(0, at), atMinutes }, warnings: [] };
+}
+
+function splitPipeline(head: string): { pipeline?: string; rest: string } {
+  const slash = head.indexOf('/');
+  return slash < 0 ? { rest: head } : { pipeline: head.slice(0, slash), rest: head.slice(slash + 1) };
+}
+
+/** `--push [PIPELINE/]TAG[@OFFSET]` (offset default 0m). Tags cannot hold `/` or `@`, so both split safely. */
+export function parsePushSpec(spec: string): Result<SimulationPush> {
+  const what = '[PIPELINE/]TAG@OFFSET, e.g. 1.8.4@10m';
+  const split = splitAt(spec, '--push', what);
+  if (!split.ok) return split;
+  const { pipeline, rest } = splitPipeline(split.value.head);
+  if (pipeline === '') return fail('--push', `${JSON.stringify(spec)}: empty pipeline name before "/" (expected ${what})`);
+  const parsed = SimulationPushSchema.safeParse({ tag: rest, atMinutes: split.value.atMinutes, ...(pipeline === undefined ? {} : { pipeline }) });
+  if (!parsed.success) return fail('--push', `${JSON.stringify(spec)}: ${JSON.stringify(rest)} is not an image tag (expected ${what})`);
+  return { ok: true, value: parsed.data, warnings: [] };
+}
+
+/** `--approve [PIPELINE/]ENV[=TAG][@OFFSET]` (offset default 0m). */
+export function parseApprovalSpec(spec: string): Result<SimulationApproval> {
+  const what = '[PIPELINE/]ENV[=TAG]@OFFSET, e.g. prod@1h or prod=1.8.4@1h';
+  const split = splitAt(spec, '--approve', what);
+  if (!split.ok) return split;
+  const { pipeline, rest } = splitPipeline(split.value.head);
+  const eq = rest.indexOf('=');
+  const stage = eq < 0 ? rest : rest.slice(0, eq);
+  const tag = eq < 0 ? undefined : rest.slice(eq + 1);
+  if (pipeline === '' || stage === '') return fail('--approve', `${JSON.stringify(spec)}: missing ${pipeline === '' ? 'pipeline' : 'environment'} name (expected ${what})`);
+  const parsed = SimulationApprovalSchema.safeParse({ stage, atMinutes: split.value.atMinutes, ...(tag === undefined ? {} : { tag }), ...(pipeline === undefined ? {} : { pipeline }) });
+  if (!parsed.success) return fail('--approve', `${JSON.stringify(spec)}: ${JSON.stringify(tag ?? '')} is not an image tag (expected ${what})`);
+  return { ok: true, value: parsed.data, warnings: [] };
+}
+
+/** Zod issues of the input as located issues (`pushes[2].atMinutes`). */
+export function inputIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, ''),
+    message: i.message,
+    severity: Severity.Error,
+    code: i.code,
+  }));
+}
