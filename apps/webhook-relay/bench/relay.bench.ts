@@ -1,0 +1,208 @@
+// `pnpm bench`: the relay with its durable inbox against a bare node:http baseline, same run, on loopback.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import { request } from 'undici';
+import { stringify } from 'yaml';
+import { sign } from '../src/github.ts';
+import { KargoReceiverPeer } from '../test/peers/kargo-receiver.ts';
+import { ghcrPayload } from '../test/shared.ts';
+
+const SECRET = 'bench-webhook-secret';
+const RECEIVER_SECRET = 'bench-receiver-secret';
+const IMAGES = Array.from({ length: 64 }, (_, i) => `ghcr.io/acme/service-${i}`);
+const SATURATION_S = 10;
+const STEADY_S = 10;
+
+function bodyFor(i: number, tag: string): string {
+  const payload = ghcrPayload({ image: IMAGES[i % IMAGES.length]!, tag });
+  // Trim the synthetic fixture to GitHub's usual ~15 KB for a package event.
+  const text = JSON.stringify(payload);
+  return text;
+}
+
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Starts a server process and waits (bounded) until it answers on `port`. */
+async function spawnServer(cmd: string[], env: Record<string, string>, probePath: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, cmd, { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const res = await request(`http://127.0.0.1:${port}${probePath}`);
+      await res.body.dump();
+      return { child, port };
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server ${cmd.join(' ')} did not start`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function cannon(port: number, bodies: string[], options: { connections: number; duration?: number; amount?: number; overallRate?: number }): Promise<Result> {
+  let n = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}/webhooks/github`,
+    method: 'POST',
+    connections: options.connections,
+    ...(options.duration === undefined ? {} : { duration: options.duration }),
+    ...(options.amount === undefined ? {} : { amount: options.amount }),
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+    requests: [
+      {
+        setupRequest: (req) => {
+          const body = bodies[n++ % bodies.length]!;
+          return {
+            ...req,
+            body,
+            headers: {
+              'content-type': 'application/json',
+              'x-github-event': 'package',
+              'x-github-delivery': randomUUID(),
+              'x-hub-signature-256': sign(SECRET, body),
+            },
+          };
+        },
+      },
+    ],
+  });
+}
+
+function summary(r: Result): { ok: number; rate: number; p50: number; p99: number; errors: number } {
+  const ok = r['2xx'];
+  return { ok, rate: ok / r.duration, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+async function pendingJobs(port: number): Promise<number> {
+  const res = await request(`http://127.0.0.1:${port}/metrics`);
+  const text = await res.body.text();
+  return Number(/^relay_inbox_pending_jobs (\d+)/m.exec(text)?.[1] ?? 'NaN');
+}
+
+async function drained(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await pendingJobs(port)) === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
+const peer = new KargoReceiverPeer({ secret: RECEIVER_SECRET, warehouses: IMAGES.map((repoURL, i) => ({ namespace: 'acme', name: `service-${i}`, repoURL })) });
+await peer.listen();
+const routesFile = join(dir, 'routes.yaml');
+writeFileSync(routesFile, stringify({ routes: IMAGES.map((image) => ({ image, targets: [{ kargoWebhook: { url: peer.url, secretEnv: 'KARGO_RECEIVER_SECRET' } }] })) }));
+const bodies = Array.from({ length: 256 }, (_, i) => bodyFor(i, `1.${i}.0`));
+
+const relayEnv = (data: string, windowMs: string) => ({
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  GITHUB_WEBHOOK_SECRETS: SECRET,
+  RELAY_ROUTES_FILE: routesFile,
+  RELAY_DATA_DIR: join(dir, data),
+  KARGO_RECEIVER_SECRET: RECEIVER_SECRET,
+  RELAY_COALESCE_WINDOW_MS: windowMs,
+  RELAY_MAX_PENDING: '1000000',
+  RELAY_RATE_LIMIT_PER_MINUTE: '10000000',
+});
+const main = resolve(import.meta.dirname, '../dist/main.js');
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+const relay = await spawnServer([main], relayEnv('data', '2000'), '/healthz');
+const bare = await spawnServer([resolve(import.meta.dirname, 'bare-server.ts'), SECRET], {}, '/');
+
+const line = (s: string) => process.stdout.write(`${s}\n`);
+line(`webhook-relay benchmark — loopback, body ${Buffer.byteLength(bodies[0]!)} bytes, unique X-GitHub-Delivery per request, node ${process.version}`);
+try {
+  // Warm both up (JIT, connections, SQLite pages).
+  await cannon(relay.port, bodies, { connections: 16, duration: 2 });
+  await cannon(bare.port, bodies, { connections: 16, duration: 2 });
+
+  line(`\n1) saturation, 64 connections, ${SATURATION_S} s each`);
+  const relaySat = summary(await cannon(relay.port, bodies, { connections: 64, duration: SATURATION_S }));
+  const bareSat = summary(await cannon(bare.port, bodies, { connections: 64, duration: SATURATION_S }));
+  for (const [name, s] of [['relay (durable inbox)', relaySat], ['bare node:http', bareSat]] as const) {
+    line(`   ${name.padEnd(22)} ${s.rate.toFixed(0).padStart(7)} acks/s   p50 ${String(s.p50).padStart(4)} ms   p99 ${String(s.p99).padStart(4)} ms   non-2xx/errors ${s.errors}`);
+  }
+  line(`   ratio relay/bare: ${(relaySat.rate / bareSat.rate).toFixed(2)}  (goal ≥ 0.6)`);
+  await drained(relay.port, 30_000);
+
+  line(`\n2) steady 2,000 deliveries/s over 16 connections, ${STEADY_S} s each`);
+  const relaySteady = summary(await cannon(relay.port, bodies, { connections: 16, duration: STEADY_S, overallRate: 2000 }));
+  const bareSteady = summary(await cannon(bare.port, bodies, { connections: 16, duration: STEADY_S, overallRate: 2000 }));
+  line(`   relay p99 ${relaySteady.p99} ms (${relaySteady.rate.toFixed(0)}/s)   bare p99 ${bareSteady.p99} ms (${bareSteady.rate.toFixed(0)}/s)   ratio ${(relaySteady.p99 / Math.max(bareSteady.p99, 1)).toFixed(2)}  (goal ≤ 1.5; p99 in whole ms)`);
+  await drained(relay.port, 30_000);
+  relay.child.kill('SIGTERM');
+
+  // Push→forward needs no coalescing window (the default 2 s window delays every forward by design).
+  const fast = await spawnServer([main], relayEnv('data-p2f', '0'), '/healthz');
+  line('\n3) push→forward with a healthy receiver: 2,000 deliveries at 200/s, RELAY_COALESCE_WINDOW_MS=0');
+  const sentAt = new Map<string, number>();
+  const before = peer.received.length;
+  const start = performance.now() + 50;
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const wait = start + i * 5 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const body = bodyFor(i, `2.${i}.0`);
+    const id = randomUUID();
+    sentAt.set(id, Date.now());
+    sends.push(
+      request(`http://127.0.0.1:${fast.port}/webhooks/github`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-github-event': 'package', 'x-github-delivery': id, 'x-hub-signature-256': sign(SECRET, body) },
+      }).then((r) => r.body.dump()),
+    );
+  }
+  await Promise.all(sends);
+  await drained(fast.port, 30_000);
+  const latencies = peer.received
+    .slice(before)
+    .map((r) => (r.deliveryId === undefined ? undefined : r.at - (sentAt.get(r.deliveryId) ?? NaN)))
+    .filter((v): v is number => v !== undefined && !Number.isNaN(v));
+  line(`   forwarded ${latencies.length} (others coalesced)   p50 ${percentile(latencies, 50)} ms   p99 ${percentile(latencies, 99)} ms  (goal ≤ 100 ms)`);
+
+  line('\n4) flood: 20,000 deliveries, 64 connections, relay RSS sampled every 100 ms');
+  let peak = rssMb(fast.child.pid!);
+  const startRss = peak;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(fast.child.pid!));
+  }, 100);
+  const flood = summary(await cannon(fast.port, bodies, { connections: 64, amount: 20_000 }));
+  await drained(fast.port, 60_000);
+  clearInterval(sampler);
+  line(`   acknowledged ${flood.ok} (non-2xx/errors ${flood.errors})   RSS start ${startRss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after drain ${rssMb(fast.child.pid!).toFixed(0)} MB  (goal ≤ 200 MB)`);
+  fast.child.kill('SIGTERM');
+} finally {
+  relay.child.kill('SIGTERM');
+  bare.child.kill('SIGTERM');
+  await peer.close();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,189 @@
+// Reads and validates the environment once at boot; the only module that looks at process.env.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model';
+import { z } from 'zod';
+import { RelayError, RelayErrorCode } from './errors.ts';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** Every variable the relay reads, with its default. The README's configuration table mirrors this. */
+export const EnvSchema = z
+  .object({
+    PORT: int(0, 65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    GITHUB_WEBHOOK_SECRETS: optionalString,
+    GITHUB_WEBHOOK_SECRETS_FILE: optionalString,
+    RELAY_ROUTES_FILE: z.string().min(1, 'RELAY_ROUTES_FILE must name the routes file (YAML)'),
+    RELAY_DATA_DIR: z.string().min(1).default('./.relay-data'),
+    RELAY_ADMIN_TOKEN: optionalString,
+    RELAY_MAX_PENDING: int(1, 10_000_000).default(10_000),
+    RELAY_COALESCE_WINDOW_MS: int(0, 60_000).default(2_000),
+    RELAY_RETRY_BASE_MS: int(1, 3_600_000).default(1_000),
+    RELAY_RETRY_MAX_MS: int(1, 86_400_000).default(300_000),
+    RELAY_GIVE_UP_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
+    RELAY_FORWARD_TIMEOUT_MS: int(100, 600_000).default(10_000),
+    RELAY_FORWARD_CONCURRENCY: int(1, 1_000).default(16),
+    RELAY_DRAIN_TIMEOUT_MS: int(0, 600_000).default(15_000),
+    RELAY_RETENTION_HOURS: int(1, 24 * 365).default(96),
+    RELAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(6_000),
+    RELAY_TRUST_PROXY: bool.default(false),
+    KUBECONFIG: optionalString,
+    GITHUB_TOKEN: optionalString,
+    GITHUB_API_URL: z.url().default('https://api.github.com'),
+    GITHUB_HOOK_REPO: optionalString.pipe(
+      z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'GITHUB_HOOK_REPO must be owner/repo').optional(),
+    ),
+    GITHUB_HOOK_ORG: optionalString,
+    GITHUB_HOOK_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'GITHUB_HOOK_ID must be the numeric hook id').optional()),
+    RELAY_SWEEP_INTERVAL_MS: int(1_000, 86_400_000).default(300_000),
+    RELAY_SWEEP_MAX_REDELIVERIES: int(1, 1_000).default(20),
+  })
+  .superRefine((env, ctx) => {
+    if (env.GITHUB_WEBHOOK_SECRETS === undefined && env.GITHUB_WEBHOOK_SECRETS_FILE === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['GITHUB_WEBHOOK_SECRETS'], message: 'set GITHUB_WEBHOOK_SECRETS (comma-separated) or GITHUB_WEBHOOK_SECRETS_FILE' });
+    }
+    if (env.GITHUB_TOKEN !== undefined) {
+      if (env.GITHUB_HOOK_ID === undefined) ctx.addIssue({ code: 'custom', path: ['GITHUB_HOOK_ID'], message: 'GITHUB_TOKEN enables the sweeper, which needs GITHUB_HOOK_ID' });
+      if ((env.GITHUB_HOOK_REPO === undefined) === (env.GITHUB_HOOK_ORG === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['GITHUB_HOOK_REPO'], message: 'the sweeper needs exactly one of GITHUB_HOOK_REPO (owner/repo) or GITHUB_HOOK_ORG' });
+      }
+    }
+  });
+
+export interface SweeperConfig {
+  readonly token: string;
+  readonly apiUrl: string;
+  /** `repos/owner/repo/hooks/123` or `orgs/org/hooks/123`, relative to the API URL. */
+  readonly hookPath: string;
+  readonly intervalMs: number;
+  readonly maxRedeliveries: number;
+}
+
+export interface RelayConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  /** Any of them may have signed a delivery (rotation: new first, old after). */
+  readonly webhookSecrets: readonly string[];
+  readonly routesFile: string;
+  readonly routes: RelayRoutes;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly maxPending: number;
+  readonly coalesceWindowMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly giveUpMs: number;
+  readonly forwardTimeoutMs: number;
+  readonly forwardConcurrency: number;
+  readonly drainTimeoutMs: number;
+  readonly retentionMs: number;
+  readonly rateLimitPerMinute: number;
+  readonly trustProxy: boolean;
+  readonly kubeconfig: string | undefined;
+  /** Values of the env vars the routes name in `secretEnv`, read at boot like everything else. */
+  readonly targetSecrets: ReadonlyMap<string, string>;
+  readonly sweeper: SweeperConfig | undefined;
+}
+
+function splitSecrets(raw: string): string[] {
+  return raw
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Builds the typed configuration or throws a RelayError whose message lists every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): RelayConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new RelayError(RelayErrorCode.InvalidConfig, `invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let secrets = e.GITHUB_WEBHOOK_SECRETS === undefined ? [] : splitSecrets(e.GITHUB_WEBHOOK_SECRETS);
+  if (e.GITHUB_WEBHOOK_SECRETS_FILE !== undefined) {
+    try {
+      secrets = [...secrets, ...splitSecrets(readFileSync(e.GITHUB_WEBHOOK_SECRETS_FILE, 'utf8'))];
+    } catch (cause) {
+      problems.push(`GITHUB_WEBHOOK_SECRETS_FILE: cannot read ${e.GITHUB_WEBHOOK_SECRETS_FILE} (${(cause as Error).message})`);
+    }
+  }
+  if (secrets.length === 0 && problems.length === 0) problems.push('GITHUB_WEBHOOK_SECRETS: no secret given');
+
+  const routesFile = resolve(e.RELAY_ROUTES_FILE);
+  let routes: RelayRoutes = { routes: [] };
+  let routesText: string | undefined;
+  try {
+    routesText = readFileSync(routesFile, 'utf8');
+  } catch (cause) {
+    problems.push(`RELAY_ROUTES_FILE: cannot read ${routesFile} (${(cause as Error).message})`);
+  }
+  if (routesText !== undefined) {
+    const result = parseRelayRoutes(routesText, { filename: routesFile });
+    if (result.ok) routes = result.value;
+    else problems.push(...result.errors.map((i) => `RELAY_ROUTES_FILE: ${formatIssue(i)}`));
+  }
+
+  const targetSecrets = new Map<string, string>();
+  for (const route of routes.routes) {
+    for (const target of route.targets) {
+      if (!('kargoWebhook' in target)) continue;
+      const name = target.kargoWebhook.secretEnv;
+      const value = env[name];
+      if (value === undefined || value === '') problems.push(`${name}: the routes file names it as a receiver secret (image ${route.image}) but it is not set`);
+      else targetSecrets.set(name, value);
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new RelayError(RelayErrorCode.InvalidConfig, `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+
+  const sweeper: SweeperConfig | undefined =
+    e.GITHUB_TOKEN === undefined || e.GITHUB_HOOK_ID === undefined
+      ? undefined
+      : {
+          token: e.GITHUB_TOKEN,
+          apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+          hookPath: e.GITHUB_HOOK_REPO !== undefined ? `repos/${e.GITHUB_HOOK_REPO}/hooks/${e.GITHUB_HOOK_ID}` : `orgs/${e.GITHUB_HOOK_ORG ?? ''}/hooks/${e.GITHUB_HOOK_ID}`,
+          intervalMs: e.RELAY_SWEEP_INTERVAL_MS,
+          maxRedeliveries: e.RELAY_SWEEP_MAX_REDELIVERIES,
+        };
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    webhookSecrets: secrets,
+    routesFile,
+    routes,
+    dataDir: resolve(e.RELAY_DATA_DIR),
+    adminToken: e.RELAY_ADMIN_TOKEN,
+    maxPending: e.RELAY_MAX_PENDING,
+    coalesceWindowMs: e.RELAY_COALESCE_WINDOW_MS,
+    retryBaseMs: e.RELAY_RETRY_BASE_MS,
+    retryMaxMs: e.RELAY_RETRY_MAX_MS,
+    giveUpMs: e.RELAY_GIVE_UP_MS,
+    forwardTimeoutMs: e.RELAY_FORWARD_TIMEOUT_MS,
+    forwardConcurrency: e.RELAY_FORWARD_CONCURRENCY,
+    drainTimeoutMs: e.RELAY_DRAIN_TIMEOUT_MS,
+    retentionMs: e.RELAY_RETENTION_HOURS * 3_600_000,
+    rateLimitPerMinute: e.RELAY_RATE_LIMIT_PER_MINUTE,
+    trustProxy: e.RELAY_TRUST_PROXY,
+    kubeconfig: e.KUBECONFIG,
+    targetSecrets,
+    sweeper,
+  };
+}

@@ -1,0 +1,33 @@
+// Decorates the app with the durable inbox and the route matcher; closes the database last on shutdown.
+import fp from 'fastify-plugin';
+import type { RelayConfig } from '../config.ts';
+import { Inbox } from '../inbox/inbox.ts';
+import { Router } from '../routing.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    inbox: Inbox;
+    router: Router;
+  }
+}
+
+export default fp<{ config: RelayConfig }>(
+  async (app, { config }) => {
+    const inbox = new Inbox({ dataDir: config.dataDir, maxPending: config.maxPending, coalesceWindowMs: config.coalesceWindowMs });
+    app.decorate('inbox', inbox);
+    app.decorate('router', new Router(config.routes));
+    app.metrics.probes.pendingJobs = () => inbox.pendingJobs;
+    app.metrics.probes.oldestPendingAgeSeconds = () => {
+      try {
+        return inbox.oldestPendingAge(Date.now()) / 1000;
+      } catch {
+        return 0; // Closed during shutdown.
+      }
+    };
+    app.addHook('onClose', () => {
+      inbox.close();
+    });
+    await Promise.resolve();
+  },
+  { name: 'relay-inbox', dependencies: ['relay-metrics'], fastify: '5.x' },
+);

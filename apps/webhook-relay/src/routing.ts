@@ -1,0 +1,52 @@
+// Turns a package event into forward jobs using the routes file (Kargo's image normalisation, tag pre-filter).
+import {
+  compileTagRules,
+  normalizeImageRepoUrl,
+  packageUrlToImage,
+  relayTargetKey,
+  relayTargetLabel,
+  tagAccepted,
+  type CompiledTagRules,
+  type RelayRoute,
+  type RelayRoutes,
+} from '@kargo/model';
+import type { PackageEvent } from './github.ts';
+import type { NewJob } from './inbox/inbox.ts';
+
+export interface MatchResult {
+  readonly jobs: NewJob[];
+  /** Target labels safe to show GitHub (no receiver paths). */
+  readonly matched: string[];
+  /** Why nothing matched, when nothing did. */
+  readonly reason: string | undefined;
+}
+
+export class Router {
+  readonly #byImage = new Map<string, { route: RelayRoute; rules: CompiledTagRules | undefined }>();
+
+  /** Routes come from parseRelayRoutes, which already rejected rules that do not compile. */
+  constructor(routes: RelayRoutes) {
+    for (const route of routes.routes) {
+      const compiled = route.tags === undefined ? undefined : compileTagRules(route.tags);
+      this.#byImage.set(normalizeImageRepoUrl(route.image), { route, rules: compiled?.ok === true ? compiled.value : undefined });
+    }
+  }
+
+  get size(): number {
+    return this.#byImage.size;
+  }
+
+  match(event: PackageEvent): MatchResult {
+    const image = packageUrlToImage(event.imageUrl);
+    const entry = this.#byImage.get(image);
+    if (entry === undefined) return { jobs: [], matched: [], reason: `no route for ${image}` };
+    const { route, rules } = entry;
+    if (event.tag === '' && !route.forwardUntagged) return { jobs: [], matched: [], reason: 'untagged manifest (forwardUntagged is off)' };
+    if (event.tag !== '' && rules !== undefined) {
+      const decision = tagAccepted(rules, event.tag);
+      if (!decision.accepted) return { jobs: [], matched: [], reason: `tag rejected by the route's tag rules: ${decision.message}` };
+    }
+    const jobs = route.targets.map((target) => ({ targetKey: relayTargetKey(target), target: JSON.stringify(target), image, tag: event.tag }));
+    return { jobs, matched: route.targets.map(relayTargetLabel), reason: undefined };
+  }
+}

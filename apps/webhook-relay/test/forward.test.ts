@@ -1,0 +1,170 @@
+// The worker against real loopback peers: Kargo's GitHub receiver, the Kubernetes API, coalescing, retries, admin.
+import { afterEach, describe, expect, it } from 'vitest';
+import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
+import { KubernetesApiPeer } from './peers/kubernetes-api.ts';
+import { build, delivery, tempDir, waitFor, type Built } from './helper.ts';
+import { ghcrPayload } from './shared.ts';
+
+const RECEIVER_SECRET = 'kargo-receiver-secret';
+const IMAGE = 'ghcr.io/codertocat/hello-world';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function kargoPeer(): Promise<KargoReceiverPeer> {
+  const peer = new KargoReceiverPeer({ secret: RECEIVER_SECRET, warehouses: [{ namespace: 'demo', name: 'hello', repoURL: IMAGE }] });
+  await peer.listen();
+  cleanups.push(() => peer.close());
+  return peer;
+}
+
+async function relayTo(peer: KargoReceiverPeer, env: Record<string, string> = {}): Promise<Built> {
+  const built = await build({
+    routes: { routes: [{ image: IMAGE, targets: [{ kargoWebhook: { url: peer.url, secretEnv: 'KARGO_RECEIVER_SECRET' } }] }] },
+    env: { KARGO_RECEIVER_SECRET: RECEIVER_SECRET, RELAY_COALESCE_WINDOW_MS: '0', RELAY_RETRY_BASE_MS: '20', RELAY_RETRY_MAX_MS: '100', ...env },
+  });
+  cleanups.push(() => built.close());
+  return built;
+}
+
+function post(built: Built, d: { headers: Record<string, string>; body: string }) {
+  return built.app.inject({ method: 'POST', url: '/webhooks/github', headers: d.headers, payload: d.body });
+}
+
+describe('kargoWebhook target', () => {
+  it('forwards with a signature the receiver accepts and the receiver refreshes the Warehouse', async () => {
+    const peer = await kargoPeer();
+    const relay = await relayTo(peer);
+    const d = delivery('package', ghcrPayload({ tag: '1.2.3' }));
+    expect((await post(relay, d)).statusCode).toBe(202);
+    await waitFor(() => peer.received.length === 1, 5_000, 'forward');
+    expect(peer.statuses).toEqual([200]);
+    expect(peer.received[0]).toMatchObject({ deliveryId: d.headers['x-github-delivery'], event: 'package', tag: '1.2.3', refreshed: ['demo/hello'] });
+    await waitFor(() => relay.app.inbox.list('done', 10).length === 1, 2_000, 'done');
+  });
+
+  it('converts a form delivery to JSON the receiver can parse', async () => {
+    const peer = await kargoPeer();
+    const relay = await relayTo(peer);
+    expect((await post(relay, delivery('registry_package', ghcrPayload({ event: 'registry_package', tag: '3.0.0' }), { form: true }))).statusCode).toBe(202);
+    await waitFor(() => peer.received.length === 1, 5_000, 'forward');
+    expect(peer.received[0]).toMatchObject({ event: 'registry_package', tag: '3.0.0', refreshed: ['demo/hello'] });
+  });
+
+  it('retries 500/503 with backoff until the receiver recovers', async () => {
+    const peer = await kargoPeer();
+    peer.mode = 'fail503';
+    const relay = await relayTo(peer);
+    await post(relay, delivery('package', ghcrPayload()));
+    await waitFor(() => peer.statuses.length >= 3, 5_000, 'retries');
+    expect(peer.received).toHaveLength(0);
+    peer.mode = 'ok';
+    await waitFor(() => peer.received.length === 1, 5_000, 'recovery');
+    const metrics = (await relay.app.inject({ url: '/metrics' })).body;
+    const retries = Number(/relay_forwards_total\{target="kargoWebhook",outcome="retry"\} (\d+)/.exec(metrics)?.[1]);
+    expect(retries).toBeGreaterThanOrEqual(3);
+    expect(metrics).toContain('relay_forwards_total{target="kargoWebhook",outcome="done"} 1');
+  });
+
+  it('retries a hanging receiver after the forward timeout', async () => {
+    const peer = await kargoPeer();
+    peer.mode = 'hang';
+    const relay = await relayTo(peer, { RELAY_FORWARD_TIMEOUT_MS: '200' });
+    await post(relay, delivery('package', ghcrPayload()));
+    await new Promise((r) => setTimeout(r, 500));
+    peer.mode = 'ok';
+    await waitFor(() => peer.received.length === 1, 5_000, 'forward after hang');
+    const jobs = relay.app.inbox.list(undefined, 1)[0]!.jobs;
+    expect(jobs[0]!.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('marks a 4xx as failed for good (wrong secret → 401) and shows it in admin and metrics', async () => {
+    const peer = await kargoPeer();
+    const relay = await relayTo(peer, { KARGO_RECEIVER_SECRET: 'stale-secret', RELAY_ADMIN_TOKEN: 'admin-token' });
+    const d = delivery('package', ghcrPayload());
+    await post(relay, d);
+    await waitFor(() => relay.app.inbox.list('failed', 10).length === 1, 5_000, 'failed');
+    expect(peer.statuses).toEqual([401]);
+    const unauth = await relay.app.inject({ url: '/deliveries?status=failed' });
+    expect(unauth.statusCode).toBe(401);
+    const res = await relay.app.inject({ url: '/deliveries?status=failed', headers: { authorization: 'Bearer admin-token' } });
+    expect(res.statusCode).toBe(200);
+    const [failed] = res.json().deliveries;
+    expect(failed).toMatchObject({ id: d.headers['x-github-delivery'], status: 'failed' });
+    expect(failed.jobs[0].lastError).toContain('answered 401');
+    expect((await relay.app.inject({ url: '/metrics' })).body).toContain('relay_forwards_total{target="kargoWebhook",outcome="failed"} 1');
+  });
+
+  it('gives up after RELAY_GIVE_UP_MS', async () => {
+    const peer = await kargoPeer();
+    peer.mode = 'fail500';
+    const relay = await relayTo(peer, { RELAY_GIVE_UP_MS: '1000' });
+    await post(relay, delivery('package', ghcrPayload()));
+    await waitFor(() => relay.app.inbox.list('failed', 1).length === 1, 5_000, 'give up');
+    expect(relay.app.inbox.list('failed', 1)[0]!.jobs[0]!.lastError).toMatch(/^gave up after \d+ attempts/);
+  });
+
+  it('coalesces a multi-arch burst into one forward with the tag', async () => {
+    const peer = await kargoPeer();
+    const built = await build({
+      routes: { routes: [{ image: IMAGE, forwardUntagged: true, targets: [{ kargoWebhook: { url: peer.url, secretEnv: 'KARGO_RECEIVER_SECRET' } }] }] },
+      env: { KARGO_RECEIVER_SECRET: RECEIVER_SECRET, RELAY_COALESCE_WINDOW_MS: '300' },
+    });
+    cleanups.push(() => built.close());
+    // Two platform manifests, an attestation, the tagged index, another attestation: five deliveries.
+    const burst = ['', '', '', '1.4.0', ''].map((tag) => delivery('package', ghcrPayload({ tag })));
+    for (const d of burst) expect((await post(built, d)).statusCode).toBe(202);
+    await waitFor(() => built.app.inbox.list('done', 10).length === 5, 5_000, 'all done');
+    expect(peer.received).toHaveLength(1);
+    expect(peer.received[0]).toMatchObject({ tag: '1.4.0', deliveryId: burst[3]!.headers['x-github-delivery'] });
+    const jobs = built.app.inbox.list(undefined, 10).flatMap((d) => d.jobs);
+    expect(jobs.filter((j) => j.status === 'coalesced')).toHaveLength(4);
+    expect(new Set(jobs.filter((j) => j.status === 'coalesced').map((j) => j.coalescedInto))).toEqual(new Set([jobs.find((j) => j.status === 'done')!.id]));
+  });
+
+  it('admin replay forwards a delivery again', async () => {
+    const peer = await kargoPeer();
+    const relay = await relayTo(peer, { RELAY_ADMIN_TOKEN: 'admin-token' });
+    const d = delivery('package', ghcrPayload());
+    await post(relay, d);
+    await waitFor(() => peer.received.length === 1, 5_000, 'first forward');
+    const id = d.headers['x-github-delivery']!;
+    const res = await relay.app.inject({ method: 'POST', url: `/deliveries/${id}/replay`, headers: { authorization: 'Bearer admin-token' } });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ delivery: id, matched: [`kargoWebhook:${new URL(peer.url).host}`] });
+    await waitFor(() => peer.received.length === 2, 5_000, 'replayed forward');
+    const missing = await relay.app.inject({ method: 'POST', url: '/deliveries/nope/replay', headers: { authorization: 'Bearer admin-token' } });
+    expect(missing.statusCode).toBe(404);
+  });
+});
+
+describe('kubernetes target', () => {
+  it('merge-patches the refresh annotation; an unknown Warehouse fails for good', async () => {
+    const api = new KubernetesApiPeer(['demo/hello']);
+    const server = await api.listen();
+    cleanups.push(() => api.close());
+    const dir = tempDir();
+    const built = await build({
+      dir,
+      routes: {
+        routes: [
+          { image: IMAGE, targets: [{ kubernetes: { namespace: 'demo', warehouse: 'hello' } }] },
+          { image: 'ghcr.io/codertocat/other', targets: [{ kubernetes: { namespace: 'demo', warehouse: 'missing' } }] },
+        ],
+      },
+      env: { KUBECONFIG: api.writeKubeconfig(dir, server), RELAY_COALESCE_WINDOW_MS: '0' },
+    });
+    cleanups.push(() => built.close());
+    const before = Date.now();
+    await post(built, delivery('package', ghcrPayload({ tag: '1.0.0' })));
+    await post(built, delivery('package', ghcrPayload({ image: 'ghcr.io/codertocat/other', tag: '1.0.0' })));
+    await waitFor(() => built.app.inbox.list('done', 10).length === 1 && built.app.inbox.list('failed', 10).length === 1, 5_000, 'outcomes');
+    expect(api.patches).toHaveLength(1);
+    expect(api.patches[0]).toMatchObject({ namespace: 'demo', name: 'hello' });
+    expect(Date.parse(api.patches[0]!.refresh)).toBeGreaterThanOrEqual(before - 1000);
+    expect(api.rejected.map((r) => r.status)).toEqual([404]);
+    expect(built.app.inbox.list('failed', 1)[0]!.jobs[0]!.lastError).toContain('Warehouse demo/missing not found');
+  });
+});

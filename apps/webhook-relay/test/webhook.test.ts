@@ -1,0 +1,233 @@
+// The POST /webhooks/github contract through app.inject(): statuses, bodies, and that bad input forwards nothing.
+import { afterEach, describe, expect, it } from 'vitest';
+import { sign } from '../src/github.ts';
+import { build, delivery, SECRET, type Built } from './helper.ts';
+import { fixtureText, ghcrPayload } from './shared.ts';
+
+let built: Built | undefined;
+afterEach(async () => {
+  await built?.close();
+  built = undefined;
+});
+
+async function relay(env: Record<string, string> = {}, routes?: NonNullable<Parameters<typeof build>[0]>['routes']) {
+  built = await build({ env: { RELAY_COALESCE_WINDOW_MS: '0', ...env }, ...(routes === undefined ? {} : { routes }) });
+  return built.app;
+}
+
+function post(app: Built['app'], d: { headers: Record<string, string>; body: string }) {
+  return app.inject({ method: 'POST', url: '/webhooks/github', headers: d.headers, payload: d.body });
+}
+
+function nothingQueued(): void {
+  expect(built!.app.inbox.pendingJobs).toBe(0);
+  expect(built!.app.inbox.list(undefined, 10)).toEqual([]);
+}
+
+describe('signature', () => {
+  it('answers 401 without X-Hub-Signature-256 and stores nothing', async () => {
+    const app = await relay();
+    const d = delivery('package', ghcrPayload());
+    const { 'x-hub-signature-256': _omit, ...headers } = d.headers;
+    const res = await post(app, { headers, body: d.body });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'RELAY_MISSING_SIGNATURE' });
+    nothingQueued();
+  });
+
+  it('answers 401 for a wrong secret, a malformed header, and a signature over re-serialised JSON', async () => {
+    const app = await relay();
+    const payload = ghcrPayload();
+    const wrong = delivery('package', payload, { secret: 'not the secret' });
+    expect((await post(app, wrong)).statusCode).toBe(401);
+    const d = delivery('package', payload);
+    expect((await post(app, { headers: { ...d.headers, 'x-hub-signature-256': 'sha1=abc' }, body: d.body })).statusCode).toBe(401);
+    const pretty = JSON.stringify(payload, null, 2);
+    expect((await post(app, { headers: { ...d.headers, 'x-hub-signature-256': sign(SECRET, JSON.stringify(payload)) }, body: pretty })).statusCode).toBe(401);
+    nothingQueued();
+  });
+
+  it('accepts GitHub docs test vector semantics: the HMAC is over the exact bytes', () => {
+    expect(sign("It's a Secret to Everybody", 'Hello, World!')).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
+  });
+
+  it('rotates: any of the configured secrets verifies', async () => {
+    const app = await relay({ GITHUB_WEBHOOK_SECRETS: 'new-secret, old-secret' });
+    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.0' }), { secret: 'new-secret' }))).statusCode).toBe(202);
+    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.1' }), { secret: 'old-secret' }))).statusCode).toBe(202);
+    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.2' }), { secret: SECRET }))).statusCode).toBe(401);
+  });
+});
+
+describe('body and content type', () => {
+  it('answers 413 over 1 MiB', async () => {
+    const app = await relay();
+    const big = JSON.stringify({ ...ghcrPayload(), padding: 'x'.repeat(1024 * 1024) });
+    const res = await post(app, delivery('package', big));
+    expect(res.statusCode).toBe(413);
+    nothingQueued();
+  });
+
+  it('answers 400 for a well-signed body that is not JSON, and for a form without payload', async () => {
+    const app = await relay();
+    expect((await post(app, delivery('package', '{"action": "published",'))).statusCode).toBe(400);
+    const form = 'other=1';
+    const d = delivery('package', '{}');
+    const res = await post(app, { headers: { ...d.headers, 'content-type': 'application/x-www-form-urlencoded', 'x-hub-signature-256': sign(SECRET, form) }, body: form });
+    expect(res.statusCode).toBe(400);
+    nothingQueued();
+  });
+
+  it('answers 415 for other content types', async () => {
+    const app = await relay();
+    const d = delivery('package', ghcrPayload());
+    const res = await post(app, { headers: { ...d.headers, 'content-type': 'text/plain' }, body: d.body });
+    expect(res.statusCode).toBe(415);
+    nothingQueued();
+  });
+
+  it('answers 400 when X-GitHub-Event or X-GitHub-Delivery is missing', async () => {
+    const app = await relay();
+    const d = delivery('package', ghcrPayload());
+    const { 'x-github-delivery': _id, ...noId } = d.headers;
+    expect((await post(app, { headers: noId, body: d.body })).statusCode).toBe(400);
+    const { 'x-github-event': _ev, ...noEvent } = d.headers;
+    expect((await post(app, { headers: noEvent, body: d.body })).statusCode).toBe(400);
+    nothingQueued();
+  });
+
+  it('accepts form-encoded deliveries (verified over the encoded bytes) and stores the JSON', async () => {
+    const app = await relay();
+    const payload = ghcrPayload({ tag: '2.0.0' });
+    const d = delivery('package', payload, { form: true });
+    const res = await post(app, d);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ delivery: d.headers['x-github-delivery'], matched: ['log'] });
+    expect(JSON.parse(app.inbox.payloadOf(d.headers['x-github-delivery']!)!.payload)).toEqual(payload);
+  });
+
+  it('accepts application/json; charset=utf-8', async () => {
+    const app = await relay();
+    const d = delivery('package', ghcrPayload());
+    const res = await post(app, { headers: { ...d.headers, 'content-type': 'application/json; charset=utf-8' }, body: d.body });
+    expect(res.statusCode).toBe(202);
+  });
+});
+
+describe('events', () => {
+  it.each(['ping.none.1.json', 'ping.none.2.json', 'ping.none.3.json', 'ping.none.4.json'])('answers ping %s with 200 and the hook events', async (name) => {
+    const app = await relay();
+    const text = fixtureText(name);
+    const res = await post(app, delivery('ping', text));
+    expect(res.statusCode).toBe(200);
+    const events = (JSON.parse(text) as { hook: { events: string[] } }).hook.events;
+    expect(res.json()).toMatchObject({ pong: true, events });
+    nothingQueued();
+  });
+
+  it.each([
+    ['package', 'package.published.1.json'],
+    ['package', 'package.published.2.json'],
+    ['package', 'package.published.3.json'],
+    ['registry_package', 'registry_package.published.1.json'],
+  ])('replays fixture %s %s with a real signature: npm packages are acknowledged and ignored', async (event, name) => {
+    const app = await relay();
+    const res = await post(app, delivery(event, fixtureText(name)));
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ ignored: 'package type npm is not a container image' });
+    nothingQueued();
+  });
+
+  it('stores GHCR package and registry_package deliveries and names the matched targets', async () => {
+    const app = await relay();
+    for (const event of ['package', 'registry_package'] as const) {
+      const d = delivery(event, ghcrPayload({ event }));
+      const res = await post(app, d);
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toEqual({ delivery: d.headers['x-github-delivery'], matched: ['log'] });
+    }
+    expect(app.inbox.list(undefined, 10)).toHaveLength(2);
+  });
+
+  it('ignores other events and actions with 202 and a reason', async () => {
+    const app = await relay();
+    const push = await post(app, delivery('push', { ref: 'refs/heads/main' }));
+    expect(push.statusCode).toBe(202);
+    expect(push.json()).toEqual({ ignored: 'event push is not relayed' });
+    const deleted = await post(app, delivery('package', ghcrPayload({ action: 'deleted' })));
+    expect(deleted.json()).toEqual({ ignored: 'action deleted is not relayed' });
+    nothingQueued();
+  });
+
+  it('drops untagged manifests and tags the route filter rejects, but stores the delivery for dedupe', async () => {
+    const routes = { routes: [{ image: 'ghcr.io/codertocat/hello-world', tags: { strategy: 'SemVer' as const, constraint: '^1.0.0' }, targets: [{ log: {} }] }] };
+    const app = await relay({ RELAY_COALESCE_WINDOW_MS: '60000' }, routes);
+    const untagged = await post(app, delivery('package', ghcrPayload({ tag: '' })));
+    expect(untagged.statusCode).toBe(202);
+    expect(untagged.json()).toMatchObject({ matched: [], reason: 'untagged manifest (forwardUntagged is off)' });
+    const outside = await post(app, delivery('package', ghcrPayload({ tag: '2.0.0' })));
+    expect(outside.json()).toMatchObject({ matched: [] });
+    expect(outside.json().reason).toContain('does not satisfy');
+    const inside = await post(app, delivery('package', ghcrPayload({ tag: '1.4.0' })));
+    expect(inside.json()).toMatchObject({ matched: ['log'] });
+    const other = await post(app, delivery('package', ghcrPayload({ image: 'ghcr.io/someone/else' })));
+    expect(other.json()).toMatchObject({ matched: [], reason: 'no route for ghcr.io/someone/else' });
+    expect(app.inbox.pendingJobs).toBe(1);
+  });
+
+  it('matches after Kargo normalisation (case, trailing colon)', async () => {
+    const app = await relay({}, { routes: [{ image: 'GHCR.io/CoderToCat/Hello-World', forwardUntagged: true, targets: [{ log: {} }] }] });
+    const body = ghcrPayload({ tag: '' });
+    (body.package as { package_version: { package_url: string } }).package_version.package_url = 'ghcr.io/Codertocat/hello-world:';
+    expect((await post(app, delivery('package', body))).json()).toMatchObject({ matched: ['log'] });
+  });
+});
+
+describe('dedupe and load', () => {
+  it('answers a repeated X-GitHub-Delivery with 200 {duplicate:true} and queues nothing new', async () => {
+    const app = await relay({ RELAY_COALESCE_WINDOW_MS: '60000' });
+    const d = delivery('package', ghcrPayload());
+    expect((await post(app, d)).statusCode).toBe(202);
+    const again = await post(app, d);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ duplicate: true, delivery: d.headers['x-github-delivery'] });
+    // Two copies inside one commit batch are also caught.
+    const e = delivery('package', ghcrPayload());
+    const [a, b] = await Promise.all([post(app, e), post(app, e)]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 202]);
+    expect(app.inbox.pendingJobs).toBe(2);
+  });
+
+  it('sheds load with 503 + Retry-After at RELAY_MAX_PENDING and counts it', async () => {
+    const app = await relay({ RELAY_MAX_PENDING: '2', RELAY_COALESCE_WINDOW_MS: '60000' });
+    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.0' })))).statusCode).toBe(202);
+    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.1' })))).statusCode).toBe(202);
+    const shed = await post(app, delivery('package', ghcrPayload({ tag: '1.0.2' })));
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('30');
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('relay_deliveries_rejected_total{reason="overloaded"} 1');
+    expect(metrics.body).toContain('relay_inbox_pending_jobs 2');
+  });
+});
+
+describe('health and errors', () => {
+  it('serves healthz, readyz and metrics', async () => {
+    const app = await relay();
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready' });
+    await post(app, delivery('package', ghcrPayload()));
+    await post(app, delivery('package', ghcrPayload(), { secret: 'bad' }));
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    expect(metrics).toContain('relay_deliveries_accepted_total{event="package"} 1');
+    expect(metrics).toContain('relay_deliveries_rejected_total{reason="signature"} 1');
+    expect(metrics).toMatch(/relay_ack_duration_seconds_count 1/);
+  });
+
+  it('keeps admin endpoints off without RELAY_ADMIN_TOKEN', async () => {
+    const app = await relay();
+    expect((await app.inject({ url: '/deliveries' })).statusCode).toBe(404);
+  });
+});
