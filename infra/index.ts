@@ -3,13 +3,15 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { CertManager } from './src/cert-manager.ts';
 import { readInfraConfig, type InfraConfig, type InfraSecrets } from './src/config.ts';
+import type { RelayRoutesSource } from './src/relay-routes.ts';
 import { KargoConfigsApp } from './src/kargo-configs-app.ts';
 import { KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET, KARGO_EXTERNAL_WEBHOOKS_SERVICE, KargoInstallation } from './src/kargo-installation.ts';
 import { WebhookRelay } from './src/webhook-relay.ts';
 
-const { config, secrets } = readInfraConfig(new pulumi.Config());
+// Pulumi runs the program in infra/, so relayRoutesFile's default ../kargo/relay/routes.yaml is the committed file.
+const { config, secrets, relayRoutes } = readInfraConfig(new pulumi.Config(), process.cwd());
 
-function build(c: InfraConfig, s: InfraSecrets) {
+function build(c: InfraConfig, s: InfraSecrets, routes: RelayRoutesSource | undefined) {
   const provider =
     c.kubeconfig === undefined && c.kubeContext === undefined
       ? undefined
@@ -39,13 +41,13 @@ function build(c: InfraConfig, s: InfraSecrets) {
     { repoURL: c.gitRepoURL, targetRevision: c.gitRevision, path: c.kargoPath, argocdNamespace: c.argocdNamespace, dependsOn: [kargo.release] },
     opts,
   );
-  const relay = c.enableRelay
+  const relay = routes !== undefined
     ? new WebhookRelay(
         'kargo-webhook-relay',
         {
           namespace: c.namespace,
           image: c.relayImage,
-          warehouses: c.relayWarehouses,
+          routes,
           target: c.relayTarget,
           githubWebhookSecret: s.githubWebhookSecret,
           receiverName: c.webhookReceiverName,
@@ -76,7 +78,7 @@ function build(c: InfraConfig, s: InfraSecrets) {
 
 // enableKargo=false (the default) registers no resource at all, so `pulumi up` removes whatever a previous
 // enabled run created.
-const out = config.enableKargo ? build(config, secrets) : undefined;
+const out = config.enableKargo ? build(config, secrets, relayRoutes) : undefined;
 
 export const enabled = config.enableKargo;
 export const namespace = out?.namespace;

@@ -1,7 +1,9 @@
 // The program's `pulumi config` keys: one schema, read once by index.ts, validated before any resource exists.
 import type * as pulumi from '@pulumi/pulumi';
+import { DnsLabelSchema, DnsSubdomainSchema } from '@kargo/model';
 import { z } from 'zod';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
+import { loadRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
 
 /** How the chart's self-signed TLS certificates are provided. */
 export const CertManagerMode = {
@@ -23,27 +25,14 @@ export const RelayTargetMode = {
 } as const;
 export type RelayTargetMode = (typeof RelayTargetMode)[keyof typeof RelayTargetMode];
 
-const dnsLabel = z
-  .string()
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower-case letters, digits and "-")');
-const dnsSubdomain = z
-  .string()
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS-1123 subdomain');
+// The model's Kubernetes name schemas, so infra accepts exactly the names the rendered objects use.
+const dnsLabel = DnsLabelSchema;
+const dnsSubdomain = DnsSubdomainSchema;
 // Go duration as the chart expects it (`5m0s`, `90s`, `1h`).
 const goDuration = z.string().regex(/^(\d+(\.\d+)?(h|m|s|ms))+$/, 'must be a Go duration such as 5m0s');
 
-/** One Warehouse the relay refreshes when its image is pushed (same shape `kargo-env render` routes). */
-export const RelayWarehouseSchema = z.strictObject({
-  image: z
-    .string()
-    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, 'must be an image repository without tag, e.g. ghcr.io/alkon/flask-app'),
-  /** The Kargo Project (and namespace) of the Warehouse. */
-  project: dnsLabel,
-  warehouse: dnsSubdomain,
-});
-export type RelayWarehouse = z.infer<typeof RelayWarehouseSchema>;
+/** Where `kargo-env render` writes the relay's routes, relative to infra/ (Pulumi's working directory). */
+export const DEFAULT_RELAY_ROUTES_FILE = '../kargo/relay/routes.yaml';
 
 /** Every non-secret key, with its default. `adminPassword` and `githubWebhookSecret` are read as secrets apart. */
 export const InfraConfigSchema = z.strictObject({
@@ -70,10 +59,7 @@ export const InfraConfigSchema = z.strictObject({
   relayIngressHost: dnsSubdomain.optional(),
   relayIngressClassName: dnsSubdomain.optional(),
   relayTarget: z.enum(['kubernetes', 'kargoWebhook']).default('kubernetes'),
-  relayWarehouses: z
-    .array(RelayWarehouseSchema)
-    .min(1, 'the relay needs at least one Warehouse to route to')
-    .default([{ image: 'ghcr.io/alkon/flask-app', project: 'flask-app', warehouse: 'flask-app' }]),
+  relayRoutesFile: z.string().min(1).default(DEFAULT_RELAY_ROUTES_FILE),
   webhookReceiverName: dnsSubdomain.default('ghcr'),
   webhookSecretName: dnsSubdomain.default('kargo-ghcr-webhook'),
   createProjectNamespaces: z.boolean().default(true),
@@ -88,7 +74,7 @@ export interface InfraSecrets {
   readonly githubWebhookSecret: pulumi.Output<string> | undefined;
 }
 
-type Kind = 'boolean' | 'string' | 'object';
+type Kind = 'boolean' | 'string';
 const KEYS: Record<keyof InfraConfig, Kind> = {
   enableKargo: 'boolean',
   kargoVersion: 'string',
@@ -106,7 +92,7 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   relayIngressHost: 'string',
   relayIngressClassName: 'string',
   relayTarget: 'string',
-  relayWarehouses: 'object',
+  relayRoutesFile: 'string',
   webhookReceiverName: 'string',
   webhookSecretName: 'string',
   createProjectNamespaces: 'boolean',
@@ -114,24 +100,27 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   kubeContext: 'string',
 };
 
-/** Reads and validates every key; throws one KargoInfraError listing all problems. */
-export function readInfraConfig(cfg: pulumi.Config): { config: InfraConfig; secrets: InfraSecrets } {
+export interface InfraSettings {
+  readonly config: InfraConfig;
+  readonly secrets: InfraSecrets;
+  /** The relay's routes file, read and checked; only when the relay will be installed. */
+  readonly relayRoutes: RelayRoutesSource | undefined;
+}
+
+/**
+ * Reads and validates every key, then the relay's routes file (`relayRoutesFile`, resolved against
+ * `baseDir`: Pulumi runs the program with cwd = infra/) when the relay is on. Throws one KargoInfraError
+ * listing all problems of the keys, or one naming file:line:column for the routes file.
+ */
+export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cwd()): InfraSettings {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, kind] of Object.entries(KEYS)) {
     const text = cfg.get(key);
     if (text === undefined) continue;
     if (kind === 'string') raw[key] = text;
-    else if (kind === 'boolean') {
-      if (text === 'true' || text === 'false') raw[key] = text === 'true';
-      else problems.push(`${key}: must be true or false, got "${text}"`);
-    } else {
-      try {
-        raw[key] = JSON.parse(text) as unknown;
-      } catch {
-        problems.push(`${key}: must be structured config (pulumi config set --path or a YAML object in the stack file)`);
-      }
-    }
+    else if (text === 'true' || text === 'false') raw[key] = text === 'true';
+    else problems.push(`${key}: must be true or false, got "${text}"`);
   }
   const parsed = InfraConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -142,8 +131,10 @@ export function readInfraConfig(cfg: pulumi.Config): { config: InfraConfig; secr
       hint: 'see infra/README.md, "Configuration"',
     });
   }
+  const config = parsed.data;
   return {
-    config: parsed.data,
+    config,
     secrets: { adminPassword: cfg.getSecret('adminPassword'), githubWebhookSecret: cfg.getSecret('githubWebhookSecret') },
+    relayRoutes: config.enableKargo && config.enableRelay ? loadRelayRoutes(config.relayRoutesFile, baseDir) : undefined,
   };
 }

@@ -3,6 +3,8 @@
 export const InfraErrorCode = {
   /** A `pulumi config` value is missing, malformed or inconsistent with another. */
   InvalidConfig: 'KARGO_INFRA_INVALID_CONFIG',
+  /** The relay's routes file cannot be read or is invalid (the message names file:line:column). */
+  InvalidRoutesFile: 'KARGO_INFRA_INVALID_ROUTES_FILE',
   /** A component was given props that cannot produce a valid object (names the object). */
   InvalidProps: 'KARGO_INFRA_INVALID_PROPS',
 } as const;

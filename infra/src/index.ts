@@ -3,15 +3,15 @@ export { CertManager, type CertManagerArgs } from './cert-manager.ts';
 export {
   CertManagerMode,
   InfraConfigSchema,
+  DEFAULT_RELAY_ROUTES_FILE,
   RelayTargetMode,
-  RelayWarehouseSchema,
   readInfraConfig,
   type InfraConfig,
   type InfraSecrets,
-  type RelayWarehouse,
+  type InfraSettings,
 } from './config.ts';
 export { InfraErrorCode, KargoInfraError } from './errors.ts';
-export { KargoConfigsApp, kargoConfigsApplication, type KargoConfigsAppArgs } from './kargo-configs-app.ts';
+export { KargoConfigsApp, type KargoConfigsAppArgs } from './kargo-configs-app.ts';
 export {
   ADMIN_SECRET_NAME,
   KARGO_API_SERVICE,
@@ -21,5 +21,5 @@ export {
   kargoTlsValues,
   type KargoInstallationArgs,
 } from './kargo-installation.ts';
-export { KARGO_RECEIVER_SECRET_ENV, RELAY_PORT, RelaySecretKey, relayWorkloadManifests, type RelayManifest, type RelayWorkloadProps } from './relay-workload.ts';
-export { WebhookRelay, githubReceiverPath, relayRoutesYaml, type WebhookRelayArgs } from './webhook-relay.ts';
+export { checkRelayRoutes, loadRelayRoutes, routedNamespaces, toReceiverRoutes, type RelayRoutesSource } from './relay-routes.ts';
+export { WebhookRelay, githubReceiverPath, type WebhookRelayArgs } from './webhook-relay.ts';

@@ -3,16 +3,19 @@ import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { stringify } from 'yaml';
-import type { RelayTargetMode, RelayWarehouse } from './config.ts';
-import { KARGO_RECEIVER_SECRET_ENV, RelaySecretKey, relayWorkloadManifests, type RelayManifest } from './relay-workload.ts';
+import { KARGO_RECEIVER_SECRET_ENV, RelaySecretKey, relayWorkloadObjects, type RelayWorkloadObject } from '@kargo/render';
+import type { RelayTargetMode } from './config.ts';
+import { checkRelayRoutes, routedNamespaces, toReceiverRoutes, type RelayRoutesSource } from './relay-routes.ts';
 
 export interface WebhookRelayArgs {
   /** Namespace of the relay (the Kargo namespace). */
   readonly namespace: pulumi.Input<string> & string;
   readonly image: string;
-  /** Warehouses to refresh, grouped by image into routes. */
-  readonly warehouses: readonly RelayWarehouse[];
+  /**
+   * The routes file `kargo-env render` writes (kargo/relay/routes.yaml). With `target: kubernetes` the relay
+   * mounts it verbatim; its `kubernetes` targets name the Project namespaces that get RBAC and receiver Secrets.
+   */
+  readonly routes: RelayRoutesSource;
   /** `kubernetes` (patch the Warehouse, as render's routes do) or `kargoWebhook` (Kargo's GitHub receiver). */
   readonly target: RelayTargetMode;
   /** GitHub's webhook secret; generated (and exported as a secret) when absent. */
@@ -37,27 +40,10 @@ export function githubReceiverPath(project: string, receiverName: string, secret
   return `/github/${createHash('sha256').update(project + receiverName + secret).digest('hex')}`;
 }
 
-type Target = { kubernetes: { namespace: string; warehouse: string } } | { kargoWebhook: { url: string; secretEnv: string } };
-
-/** The routes file: one route per image, targets sorted, the same document `kargo-env render` writes. */
-export function relayRoutesYaml(warehouses: readonly RelayWarehouse[], target: (w: RelayWarehouse) => Target): string {
-  const byImage = new Map<string, Target[]>();
-  const seen = new Set<string>();
-  for (const w of [...warehouses].sort((a, b) => `${a.project}/${a.warehouse}`.localeCompare(`${b.project}/${b.warehouse}`))) {
-    const t = target(w);
-    const key = `${w.image}|${JSON.stringify(t)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    byImage.set(w.image, [...(byImage.get(w.image) ?? []), t]);
-  }
-  const routes = [...byImage.keys()].sort().map((image) => ({ image, targets: byImage.get(image) ?? [] }));
-  return `# Written by the kargo-infra Pulumi program.\n${stringify({ routes })}`;
-}
-
-/** Pulumi resource for one plain manifest; typed resources keep Pulumi's readiness await logic. */
-// kubernetes-models' optional fields are looser than Pulumi's Args in a few kinds (e.g. a required
+/** Pulumi resource for one of @kargo/render's relay objects; typed resources keep Pulumi's readiness await logic. */
+// render types them with kubernetes-models, whose optional fields are looser than Pulumi's Args in a few kinds (e.g. a required
 // podSelector); the manifests always set them, so those casts only bridge the two type libraries.
-function applyManifest(resourceName: string, m: RelayManifest, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+function applyManifest(resourceName: string, m: RelayWorkloadObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   switch (m.kind) {
     case 'ServiceAccount':
       return new k8s.core.v1.ServiceAccount(resourceName, m, opts);
@@ -100,7 +86,8 @@ export class WebhookRelay extends pulumi.ComponentResource {
     const parent = { parent: this };
     const receiverName = args.receiverName ?? 'ghcr';
     const receiverSecretName = args.receiverSecretName ?? 'kargo-ghcr-webhook';
-    const projects = [...new Set(args.warehouses.map((w) => w.project))].sort();
+    // Project = namespace in Kargo, so the routes' Warehouse namespaces are the Projects to wire up.
+    const projects = routedNamespaces(checkRelayRoutes(args.routes));
 
     const github =
       args.githubWebhookSecret === undefined
@@ -157,22 +144,18 @@ export class WebhookRelay extends pulumi.ComponentResource {
     const scheme = args.kargoWebhooksTls ? 'https' : 'http';
     const base = `${scheme}://${args.kargoWebhooksServiceName}.${args.namespace}.svc`;
     const kubernetesMode = args.target === 'kubernetes';
-    const routesYaml: pulumi.Output<string> = kubernetesMode
-      ? pulumi.output(relayRoutesYaml(args.warehouses, (w) => ({ kubernetes: { namespace: w.project, warehouse: w.warehouse } })))
-      : receiverSecret.apply((s) =>
-          relayRoutesYaml(args.warehouses, (w) => ({
-            kargoWebhook: { url: `${base}${githubReceiverPath(w.project, receiverName, s)}`, secretEnv: KARGO_RECEIVER_SECRET_ENV },
-          })),
-        );
+    // kubernetes: the committed file, verbatim. kargoWebhook: receiver URLs derive from the receiver secret,
+    // so the ConfigMap's data is that Output; the objects are built without Warehouse access (no RBAC).
+    const receiverRoutes = kubernetesMode
+      ? undefined
+      : receiverSecret.apply((s) => toReceiverRoutes(args.routes.text, (project) => `${base}${githubReceiverPath(project, receiverName, s)}`, KARGO_RECEIVER_SECRET_ENV));
 
-    const manifests = relayWorkloadManifests({
+    const manifests = relayWorkloadObjects({
       name,
       namespace: args.namespace,
       image: args.image,
       secretName: name,
-      // Receiver URLs are known only once the secret is; the ConfigMap's data is set from the Output below.
-      routesYaml: 'routes: []\n',
-      warehouseNamespaces: kubernetesMode ? projects : [],
+      routesYaml: kubernetesMode ? args.routes.text : 'routes: []\n',
       kargoNamespace: args.namespace,
       ...(!kubernetesMode && args.kargoWebhooksTls ? { kargoCaSecretName: args.kargoWebhooksCertSecret } : {}),
       ...(args.ingress === undefined
@@ -184,8 +167,8 @@ export class WebhookRelay extends pulumi.ComponentResource {
       const objectName = m.metadata?.name ?? name;
       const objectNs = m.metadata?.namespace ?? args.namespace;
       const resourceName = `${name}-${m.kind.toLowerCase()}-${objectNs === args.namespace ? '' : `${objectNs}-`}${objectName}`;
-      const input = m.kind === 'ConfigMap' ? { ...m, data: { 'routes.yaml': routesYaml } } : m;
-      applyManifest(resourceName, input as RelayManifest, { parent: this, dependsOn: deps });
+      const input = m.kind === 'ConfigMap' && receiverRoutes !== undefined ? { ...m, data: { 'routes.yaml': receiverRoutes } } : m;
+      applyManifest(resourceName, input as RelayWorkloadObject, { parent: this, dependsOn: deps });
     }
 
     this.githubWebhookSecret = pulumi.secret(github);

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { parseRelayRoutes } from '@kargo/model';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parsePipelineConfig, parseRelayRoutes } from '@kargo/model';
+import { kargoConfigsApplication, manifestFile, renderPipelines } from '@kargo/render';
+import { parse } from 'yaml';
 import bcrypt from 'bcryptjs';
 import { describe, expect, test } from 'vitest';
 import { InfraErrorCode } from '../src/errors.ts';
@@ -28,6 +33,16 @@ const R = 'kargo-webhook-relay';
 
 const triples = (run: ProgramRun) => run.resources.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort();
 const values = (run: ProgramRun) => run.find(T.release, 'kargo').inputs.values as Record<string, Loose>;
+const REPO = resolve(import.meta.dirname, '../..');
+const COMMITTED_ROUTES = readFileSync(join(REPO, 'kargo/relay/routes.yaml'), 'utf8');
+const tmp = mkdtempSync(join(tmpdir(), 'kargo-infra-routes-'));
+let files = 0;
+/** Writes a routes file and returns its absolute path (for relayRoutesFile). */
+const routesFile = (text: string): string => {
+  const path = join(tmp, `routes-${files++}.yaml`);
+  writeFileSync(path, text);
+  return path;
+};
 const enabled = (extra: Record<string, string | boolean | object> = {}, secrets: string[] = []) => runProgram({ enableKargo: 'true', ...extra }, secrets);
 
 describe('enableKargo', () => {
@@ -189,17 +204,36 @@ describe('kargo-configs', () => {
     expect(app.dependencies).toContain(run.urnOf(run.find(T.release, 'kargo')));
     expect(values(run).controller.argocd.namespace).toBe('gitops');
   });
+
+  test('is the very object kargo-env render writes for the same inputs (one source, so self-heal never flips)', async () => {
+    const example = parsePipelineConfig(readFileSync(join(REPO, 'kargo-env.yaml'), 'utf8'));
+    if (!example.ok) throw new Error('the example config does not parse');
+    const pipeline = example.value.pipelines[0]!;
+    const rendered = renderPipelines(example.value).files.get('argocd-apps/kargo-configs.yaml') ?? '';
+    // The committed file is that rendering (render --check guards it), so compare against both.
+    expect(readFileSync(join(REPO, 'kargo/argocd-apps/kargo-configs.yaml'), 'utf8')).toBe(rendered);
+    const run = await enabled({ gitRepoURL: pipeline.git.repoURL, gitRevision: pipeline.git.branch, kargoPath: 'kargo', argocdNamespace: pipeline.argocd.namespace });
+    expect(run.find(T.app, 'kargo-configs').inputs).toEqual(parse(rendered));
+    // Byte for byte: the object the component hands Pulumi, written the way render writes files, is the file.
+    // (Pulumi's wire format sorts keys, so this is checked on the object itself.)
+    const props = { repoURL: pipeline.git.repoURL, targetRevision: pipeline.git.branch, path: 'kargo', argocdNamespace: pipeline.argocd.namespace };
+    expect(manifestFile([kargoConfigsApplication(props)])).toBe(rendered);
+  });
 });
 
 describe('relay', () => {
 
   test('RBAC is least privilege: get/patch on Warehouses, one Role per routed Project namespace', async () => {
     const run = await enabled({
-      relayWarehouses: [
-        { image: 'ghcr.io/a/one', project: 'alpha', warehouse: 'one' },
-        { image: 'ghcr.io/a/two', project: 'beta', warehouse: 'two' },
-        { image: 'ghcr.io/a/one', project: 'beta', warehouse: 'one' },
-      ],
+      relayRoutesFile: routesFile(`routes:
+  - image: ghcr.io/a/one
+    targets:
+      - kubernetes: { namespace: alpha, warehouse: one }
+      - kubernetes: { namespace: beta, warehouse: one }
+  - image: ghcr.io/a/two
+    targets:
+      - kubernetes: { namespace: beta, warehouse: two }
+`),
     });
     const roles = run.resources.filter((r) => r.type === T.role);
     expect(roles.map((r) => (r.inputs.metadata as { namespace: string }).namespace).sort()).toEqual(['alpha', 'beta']);
@@ -228,6 +262,62 @@ describe('relay', () => {
     const projectSecret = run.find(T.secret, `${R}-receiver-flask-app`).inputs.stringData as Record<string, string>;
     expect(relaySecret['kargo-receiver-secret']).toBe(projectSecret.secret);
     expect(relaySecret['github-webhook-secrets']).toBe(run.outputs.githubWebhookSecret);
+  });
+
+  test('reads the committed kargo/relay/routes.yaml by default and mounts it verbatim', async () => {
+    const run = await enabled();
+    const cm = run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>;
+    expect(cm).toEqual({ 'routes.yaml': COMMITTED_ROUTES });
+  });
+
+  test('kargoWebhook: one receiver target per Project and route, tag filter kept, other targets kept', async () => {
+    const run = await enabled({
+      relayTarget: 'kargoWebhook',
+      certManager: 'none',
+      relayRoutesFile: routesFile(`routes:
+  - image: ghcr.io/a/one
+    tags: { strategy: SemVer, constraint: ^2.0.0 }
+    targets:
+      - kubernetes: { namespace: alpha, warehouse: one }
+      - kubernetes: { namespace: alpha, warehouse: one-canary }
+      - log: {}
+`),
+    });
+    const text = (run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>)['routes.yaml']!;
+    const parsed = parseRelayRoutes(text);
+    if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
+    const paths = run.outputs.webhookReceiverPaths as Record<string, string>;
+    expect(parsed.value.routes).toEqual([
+      {
+        image: 'ghcr.io/a/one',
+        tags: expect.objectContaining({ strategy: 'SemVer', constraint: '^2.0.0' }),
+        forwardUntagged: false,
+        targets: [{ kargoWebhook: { url: `http://kargo-external-webhooks-server.kargo-ns.svc${paths.alpha}`, secretEnv: 'KARGO_RECEIVER_SECRET' } }, { log: {} }],
+      },
+    ]);
+  });
+
+  test.each([
+    ['a missing file', join(tmp, 'absent.yaml'), /cannot read the relay routes file .*absent\.yaml/],
+    ['an invalid file, with file:line:column', 'BAD', /routes-\d+\.yaml:4:\d+: error: routes\[0\]\.targets\[0\]\.kubernetes\.namespace/],
+    ['a file with no routes', 'EMPTY', /the relay needs at least one route/],
+  ])('rejects %s before registering anything', async (_what, file, message) => {
+    const path =
+      file === 'BAD'
+        ? routesFile('routes:\n  - image: ghcr.io/a/b\n    targets:\n      - kubernetes: { namespace: Not_A_Namespace, warehouse: b }\n')
+        : file === 'EMPTY'
+          ? routesFile('routes: []\n')
+          : file;
+    const err: unknown = await enabled({ relayRoutesFile: path }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: InfraErrorCode.InvalidRoutesFile, message: expect.stringMatching(message) });
+  });
+
+  test('the routes file is not read when the relay is off', async () => {
+    const run = await enabled({ enableRelay: 'false', relayRoutesFile: join(tmp, 'absent.yaml') });
+    expect(run.resources.some((r) => r.type === T.relay)).toBe(false);
   });
 
   test.each(['kubernetes', 'kargoWebhook'] as const)('relayTarget=%s writes a routes file the relay accepts', async (mode) => {
@@ -275,7 +365,10 @@ describe('each config key has its effect', () => {
     }],
     ['webhookSecretName', 'ghcr-hook', (run) => expect((run.find(T.secret, `${R}-receiver-flask-app`).inputs.metadata as Loose).name).toBe('ghcr-hook')],
     ['createProjectNamespaces', 'false', (run) => expect(() => run.find(T.ns, `${R}-project-flask-app`)).toThrow()],
-    ['relayWarehouses', [{ image: 'ghcr.io/x/y', project: 'p1', warehouse: 'w1' }], (run) => expect(run.find(T.role, `${R}-role-p1-${R}-warehouses`)).toBeDefined()],
+    ['relayRoutesFile', routesFile('routes:\n  - image: ghcr.io/x/y\n    targets: [{ kubernetes: { namespace: p1, warehouse: w1 } }]\n'), (run) => {
+      expect(run.find(T.role, `${R}-role-p1-${R}-warehouses`)).toBeDefined();
+      expect(run.find(T.secret, `${R}-receiver-p1`)).toBeDefined();
+    }],
     ['kubeContext', 'kind-kargo', (run) => {
       const p = run.find(T.provider, 'kargo-k8s');
       expect(p.inputs.context).toBe('kind-kargo');
@@ -313,7 +406,7 @@ describe('each config key has its effect', () => {
     [{ certManager: 'maybe' }, 'certManager'],
     [{ namespace: 'Kargo_NS' }, 'namespace'],
     [{ enableRelay: 'yes' }, 'enableRelay'],
-    [{ relayWarehouses: [] }, 'relayWarehouses'],
+    [{ relayRoutesFile: '' }, 'relayRoutesFile'],
     [{ kargoPath: '../elsewhere' }, 'kargoPath'],
     [{ relayImage: 'relay' }, 'relayImage'],
   ] as [Record<string, string | object>, string][])('rejects %j before registering anything', async (bad, key) => {

@@ -33,7 +33,7 @@ function examplesText(examples: RegisteredCommand['examples']): string {
 
 function buildProgram(io: Io, registry: readonly RegisteredCommand[], onAction: (command: RegisteredCommand, flags: Record<string, unknown>) => void): Command {
   const program = new Command(PROGRAM_NAME)
-    .description('Render, validate and initialise Kargo promotion pipelines from one typed kargo-env.yaml.')
+    .description('Initialise, render, validate, graph and simulate Kargo promotion pipelines from one typed kargo-env.yaml.')
     .version(version(), '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help')
     .helpCommand(false)
@@ -47,6 +47,8 @@ function buildProgram(io: Io, registry: readonly RegisteredCommand[], onAction: 
     [`${PROGRAM_NAME} init --app flask-app --image ghcr.io/alkon/flask-app --repo https://github.com/alkon/flask-app`, 'start a config'],
     [`${PROGRAM_NAME} render`, 'write kargo/ from kargo-env.yaml'],
     [`${PROGRAM_NAME} render --check`, 'fail CI when kargo/ drifts from the config'],
+    [`${PROGRAM_NAME} graph`, 'draw the promotion graph as Mermaid (also DOT and SVG)'],
+    [`${PROGRAM_NAME} simulate --push 1.8.4@0m`, 'replay a push through the pipeline: what promotes where, and when'],
   ];
   program.addHelpText(
     'after',

@@ -65,6 +65,14 @@ describe('argv → options', () => {
     expect(io.err()).toBe('');
   });
 
+  it('top-level help describes and shows every command, graph and simulate included', () => {
+    const { io } = parse(['--help']);
+    expect(io.out()).toMatch(/^Initialise, render, validate, graph and simulate /m);
+    for (const name of ['init', 'render', 'validate', 'graph', 'simulate']) expect(io.out()).toMatch(new RegExp(`^ {2}${name} `, 'm'));
+    expect(io.out()).toMatch(/\$ kargo-env graph\n/);
+    expect(io.out()).toMatch(/\$ kargo-env simulate --push 1\.8\.4@0m\n/);
+  });
+
   it('prints the package version', () => {
     const { outcome, io } = parse(['--version']);
     expect(outcome).toEqual({ kind: 'exit', code: ExitCode.Ok });

@@ -4,20 +4,10 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runGraph } from '../src/commands/graph.ts';
 import { runSimulate } from '../src/commands/simulate.ts';
-import { CliError, CliErrorCode, ExitCode } from '../src/errors.ts';
-import { tempDir } from './helpers.ts';
+import { CliErrorCode, ExitCode } from '../src/errors.ts';
+import { rejection, tempDir } from './helpers.ts';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../../kargo-env.yaml');
-
-async function rejection(promise: Promise<unknown>): Promise<CliError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CliError) return error;
-    throw error;
-  }
-  throw new Error('expected a CliError');
-}
 
 describe('runGraph', () => {
   it('returns Mermaid for the example with every environment', async () => {

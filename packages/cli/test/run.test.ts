@@ -6,20 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { runInit } from '../src/commands/init.ts';
 import { RenderMode, runRender } from '../src/commands/render.ts';
 import { runValidate } from '../src/commands/validate.ts';
-import { CliError, CliErrorCode } from '../src/errors.ts';
-import { tempDir } from './helpers.ts';
+import { CliErrorCode } from '../src/errors.ts';
+import { rejection, tempDir } from './helpers.ts';
 
 const STARTER = { app: 'flask-app', image: 'ghcr.io/alkon/flask-app', repo: 'https://github.com/alkon/flask-app', force: false, config: 'kargo-env.yaml' };
-
-async function rejection(promise: Promise<unknown>): Promise<CliError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CliError) return error;
-    throw error;
-  }
-  throw new Error('expected a CliError');
-}
 
 describe('runInit', () => {
   it('writes a commented starter with the $schema line that the model accepts', async () => {

@@ -28,7 +28,3 @@ export function authorizedStageValue(project: string, stage: string): string {
   return `${project}:${stage}`;
 }
 
-/** RFC 1123 label (Kubernetes names of namespaces, Stages, Applications). */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** RFC 1123 subdomain (most other object names). */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -1,7 +1,7 @@
 // Public surface of @kargo/render.
 export { KargoRenderError, RenderErrorCode, type RenderErrorOptions } from './errors.ts';
 export { ARGOCD_NAMESPACE, Annotation, IN_CLUSTER_SERVER, Label, MANAGED_BY } from './constants.ts';
-export { GENERATED_HEADER, KEY_ORDER, RELAY_ROUTES_KIND, YAML_OPTIONS, compareStrings, generatedYamlFile, manifestFile, orderKeys } from './emit.ts';
+export { GENERATED_HEADER, GENERATED_NOTICE, KEY_ORDER, RELAY_ROUTES_KIND, YAML_OPTIONS, compareStrings, generatedYamlFile, manifestFile, orderKeys } from './emit.ts';
 export { KargoProject, type GitHubReceiverProps, type KargoProjectProps } from './constructs/kargo-project.ts';
 export { ImageSelectionStrategy, PipelineWarehouse, type PipelineWarehouseProps } from './constructs/pipeline-warehouse.ts';
 export {
@@ -20,11 +20,23 @@ export {
 export { PresetArg, VerificationTemplate, type VerificationTemplateProps } from './constructs/verification-template.ts';
 export { EnvironmentApplication, type ChartLocation, type EnvironmentApplicationProps } from './constructs/environment-application.ts';
 export { PipelineAppProject, SyncWindowKind, type PipelineAppProjectProps, type SyncWindow } from './constructs/pipeline-app-project.ts';
-export { KargoConfigsApp, type KargoConfigsAppProps } from './constructs/kargo-configs-app.ts';
+export { KargoConfigsApp, RESOURCES_FINALIZER, kargoConfigsApplication, type KargoConfigsAppProps } from './constructs/kargo-configs-app.ts';
 export { RelayRoutes, type RelayRoutesDocument, type RelayRoutesProps, type RelayWarehouse } from './constructs/relay-routes.ts';
+export {
+  KARGO_RECEIVER_SECRET_ENV,
+  RELAY_NAME,
+  RELAY_PORT,
+  RelaySecretKey,
+  RelayWorkload,
+  relayWorkloadObjects,
+  type RelayIngressProps,
+  type RelayWorkloadObject,
+  type RelayWorkloadProps,
+  type RelayWorkloadResources,
+} from './constructs/relay-workload.ts';
 export { compileSyncWindows } from './windows.ts';
 export { VALUES_HEADER, mergeValuesFile, type MergeValuesOptions, type ValuesTree } from './values.ts';
-export { ownedValues, renderPipelines, type RenderOptions, type RenderResult, type RenderedObject } from './tree.ts';
+export { PIPELINE_PAGE, ownedValues, renderPipelines, type RenderOptions, type RenderResult, type RenderedObject } from './tree.ts';
 export { diffTree, listTree, writeTreeAtomic, type TreeDiff, type TreeFs } from './fs.ts';
 export * from './graph/index.ts';
 export * from './simulate/index.ts';

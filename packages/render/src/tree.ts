@@ -14,6 +14,7 @@ import { compileSyncWindows } from './windows.ts';
 import { RELAY_ROUTES_KIND, compareStrings, generatedYamlFile, manifestFile } from './emit.ts';
 import { KargoRenderError, RenderErrorCode } from './errors.ts';
 import { mergeValuesFile } from './values.ts';
+import { pipelineMarkdown } from './graph/markdown.ts';
 
 export interface RenderOptions {
   /** Reads a file of the current tree (path relative to the output folder), for values files. @default none exist */
@@ -21,6 +22,9 @@ export interface RenderOptions {
   /** Repository-relative folder the tree is written to; values paths must lie inside it. @default `kargo` */
   readonly root?: string;
 }
+
+/** The pipeline page at the root of the tree. */
+export const PIPELINE_PAGE = 'PIPELINE.md';
 
 /** One rendered Kubernetes object and the file (relative to the output folder) it is in. */
 export interface RenderedObject {
@@ -84,9 +88,11 @@ export function renderPipelines(config: PipelineConfig, opts: RenderOptions = {}
   if (first !== undefined) {
     const app = new App();
     const chart = new Chart(app, 'kargo-configs');
-    new KargoConfigsApp(chart, 'KargoConfigs', { repoURL: first.git.repoURL, targetRevision: first.git.branch, path: root, namespace: first.argocd.namespace });
+    new KargoConfigsApp(chart, 'KargoConfigs', { repoURL: first.git.repoURL, targetRevision: first.git.branch, path: root, argocdNamespace: first.argocd.namespace });
     tree.addChart('argocd-apps/kargo-configs.yaml', chart);
   }
+  // The pipeline as reviewers read it (Mermaid graph + rules table); Argo CD skips it (not YAML/JSON).
+  if (config.pipelines.length > 0) tree.add(PIPELINE_PAGE, pipelineMarkdown(config));
   if (config.relay.enabled) {
     const app = new App();
     const routes = new RelayRoutes(app, 'RelayRoutes', { warehouses: relay });

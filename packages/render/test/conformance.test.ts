@@ -15,7 +15,7 @@ type Doc = { apiVersion: string; kind: string; metadata: { name: string }; spec?
 function documents(files: ReadonlyMap<string, string>): { file: string; doc: Doc }[] {
   const out: { file: string; doc: Doc }[] = [];
   for (const [file, text] of files) {
-    if (file.includes('values/') || file.endsWith('routes.yaml')) continue;
+    if (!file.endsWith('.yaml') || file.includes('values/') || file.endsWith('routes.yaml')) continue;
     for (const d of parseAllDocuments(text) as any[]) out.push({ file, doc: d.toJS() as Doc });
   }
   return out;

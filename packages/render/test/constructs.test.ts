@@ -13,6 +13,7 @@ import {
   RelayRoutes,
   VerificationTemplate,
   compileSyncWindows,
+  kargoConfigsApplication,
   type EnvironmentStageProps,
 } from '../src/index.ts';
 
@@ -227,6 +228,31 @@ describe('KargoConfigsApp and RelayRoutes', () => {
     const [app] = synth((c) => new KargoConfigsApp(c, 'k', { repoURL: git.repoURL, targetRevision: 'main' }));
     expect(app.metadata.name).toBe('kargo-configs');
     expect(app.spec.source).toEqual({ repoURL: git.repoURL, targetRevision: 'main', path: 'kargo', directory: { recurse: true, exclude: '{values/*,relay/*,*/values/*,*/relay/*}' } });
+  });
+
+  it('kargo-configs is exactly kargoConfigsApplication: finalizer, CreateNamespace, retry with backoff', () => {
+    const props = { repoURL: git.repoURL, targetRevision: 'release', path: 'ops/kargo', argocdNamespace: 'gitops', project: 'platform' };
+    const [app] = synth((c) => new KargoConfigsApp(c, 'k', props));
+    expect(app).toEqual(kargoConfigsApplication(props));
+    expect(app).toEqual({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'kargo-configs', namespace: 'gitops', labels: { 'managed-by': 'kargo' }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+      spec: {
+        project: 'platform',
+        source: { repoURL: git.repoURL, targetRevision: 'release', path: 'ops/kargo', directory: { recurse: true, exclude: '{values/*,relay/*,*/values/*,*/relay/*}' } },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'gitops' },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          syncOptions: ['CreateNamespace=true'],
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+        },
+      },
+    });
+  });
+
+  it.each([['/abs'], ['../up'], ['']])('kargo-configs rejects path %j, naming the app', (path) => {
+    expect(() => kargoConfigsApplication({ repoURL: git.repoURL, targetRevision: 'main', path })).toThrow(/^KargoConfigsApp "kargo-configs": path/);
   });
 
   it('groups warehouses by image, sorted, with no secrets', () => {

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { RelayRoutesSchema, compileTagRules, imageTagAccepted, parseRelayRoutes, tagAccepted, type RelayRoutes } from '@kargo/model';
-import { GENERATED_HEADER, renderPipelines } from '../src/index.ts';
+import { GENERATED_HEADER, GENERATED_NOTICE, PIPELINE_PAGE, pipelineMarkdown, renderPipelines } from '../src/index.ts';
 import { EXAMPLE_PATH, exampleConfig, matrixConfigs, parseConfig, SEVERAL } from './support/configs.ts';
 
 describe('renderPipelines', () => {
   it('lays out a single pipeline flat, as the issue describes', () => {
     const { files } = renderPipelines(exampleConfig());
     expect([...files.keys()]).toEqual([
+      'PIPELINE.md',
       'analysis/integration.yaml', 'analysis/performance.yaml', 'analysis/security-scan.yaml', 'analysis/smoke.yaml',
       'argocd-apps/flask-app-dev.yaml', 'argocd-apps/flask-app-prod.yaml', 'argocd-apps/flask-app-project.yaml', 'argocd-apps/flask-app-staging.yaml',
       'argocd-apps/kargo-configs.yaml', 'project.yaml', 'relay/routes.yaml',
@@ -21,7 +22,9 @@ describe('renderPipelines', () => {
   it('puts several pipelines in their own folders with one shared kargo-configs and routes file', () => {
     const { files, objects } = renderPipelines(parseConfig(SEVERAL));
     const top = [...files.keys()].filter((p) => !p.startsWith('web/') && !p.startsWith('worker-pipeline/'));
-    expect(top).toEqual(['argocd-apps/kargo-configs.yaml', 'relay/routes.yaml']);
+    expect(top).toEqual(['PIPELINE.md', 'argocd-apps/kargo-configs.yaml', 'relay/routes.yaml']);
+    // One page for all pipelines, each environment a row.
+    expect(files.get('PIPELINE.md')).toMatch(/\| web \| [^\n]*\n[\s\S]*\| worker-pipeline \| /);
     expect(files.has('worker-pipeline/stages/live.yaml')).toBe(true);
     expect(objects.filter((o) => o.kind === 'Warehouse').map((o) => [o.namespace, o.name, o.file])).toEqual([
       ['web', 'web', 'web/warehouse.yaml'], ['workers', 'worker-pipeline', 'worker-pipeline/warehouse.yaml'],
@@ -41,10 +44,19 @@ describe('renderPipelines', () => {
       expect([...b.files]).toEqual([...a.files]);
       expect(b.objects).toEqual(a.objects);
       for (const [path, text] of a.files) {
-        if (!path.includes('values/')) expect(text.startsWith(`${GENERATED_HEADER}\n`)).toBe(true);
+        if (path === PIPELINE_PAGE) expect(text.startsWith(`<!-- ${GENERATED_NOTICE} -->\n`)).toBe(true);
+        else if (!path.includes('values/')) expect(text.startsWith(`${GENERATED_HEADER}\n`)).toBe(true);
         expect(text).not.toMatch(/\/work\/|\d{4}-\d\d-\d\dT\d\d:/); // no absolute paths, no timestamps
       }
     }
+  });
+
+  it('writes PIPELINE.md at the root: the Mermaid graph and the per-environment table of pipelineMarkdown', () => {
+    const config = exampleConfig();
+    const page = renderPipelines(config).files.get(PIPELINE_PAGE) ?? '';
+    expect(page).toBe(pipelineMarkdown(config));
+    expect(page).toContain('```mermaid\nflowchart LR\n');
+    for (const env of ['dev', 'staging', 'prod']) expect(page).toMatch(new RegExp(`^\\| flask-app \\| ${env} \\|`, 'm'));
   });
 
   it('re-rendering over its own output is a fixed point, and keeps the tag Kargo promoted', () => {

@@ -191,7 +191,7 @@ function printDrift(result: RenderResult, output: Output): void {
 
 export const renderCommand = defineCommand<RenderOptions>({
   name: 'render',
-  summary: 'render kargo-env.yaml into the kargo/ tree (Kargo, Argo CD and Rollouts objects, values files)',
+  summary: 'render kargo-env.yaml into the kargo/ tree (Kargo, Argo CD and Rollouts objects, values files, PIPELINE.md)',
   examples: [
     ['kargo-env render', 'write ./kargo from ./kargo-env.yaml'],
     ['kargo-env render --check', 'exit 1 in CI when kargo/ is not exactly what the config renders'],

@@ -1,10 +1,9 @@
 // Names the pipeline config generates (namespaces, Application names, values paths), shared by rules and render.
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { DNS1123_LABEL } from '../kargo/common.ts';
 
 /** Whether `name` is a DNS-1123 label (≤ 63 characters), the rule for namespaces and most generated names. */
 export function isDnsLabel(name: string): boolean {
-  return name.length <= 63 && DNS_LABEL.test(name);
+  return name.length <= 63 && DNS1123_LABEL.test(name);
 }
 
 /**

@@ -17,9 +17,8 @@ import {
   WindowKind,
 } from './constants.ts';
 import { DURATION_PATTERN } from './duration.ts';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../kargo/common.ts';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HEX_COLOR = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 const IMAGE_REPOSITORY =
   /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/;
@@ -34,13 +33,13 @@ const DATE = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
 export const DnsLabelSchema = z
   .string()
   .max(63, 'must be at most 63 characters (a DNS-1123 label)')
-  .regex(DNS_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with an alphanumeric');
+  .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with an alphanumeric');
 
 /** A Kubernetes DNS-1123 subdomain (Secret names, for instance). */
 export const DnsSubdomainSchema = z
   .string()
   .max(253, 'must be at most 253 characters (a DNS-1123 subdomain)')
-  .regex(DNS_SUBDOMAIN, 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and "."');
+  .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and "."');
 
 /** A Go-style duration as Kargo accepts it. */
 export const DurationSchema = z

@@ -1,7 +1,7 @@
 // Thin helpers over cdk8s ApiObject so every construct emits plain, typed documents with explicit names.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../constants.ts';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '@kargo/model';
 import { invalidProps } from '../errors.ts';
 
 export interface ObjectMeta {
@@ -27,7 +27,7 @@ export function addManifest(scope: Construct, id: string, manifest: Manifest): A
 
 /** Throws unless `name` is a valid object name of the given form. */
 export function checkName(what: string, name: string, form: 'label' | 'subdomain' = 'label'): void {
-  const ok = form === 'label' ? DNS_LABEL.test(name) && name.length <= 63 : DNS_SUBDOMAIN.test(name) && name.length <= 253;
+  const ok = form === 'label' ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
   if (!ok) {
     throw invalidProps(what, name, `is not a valid Kubernetes name (RFC 1123 ${form === 'label' ? 'label, ≤ 63' : 'subdomain, ≤ 253'} characters)`);
   }

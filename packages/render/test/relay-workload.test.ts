@@ -1,3 +1,8 @@
+// The relay's workload: Kubernetes-schema validity, least privilege, a restricted pod, and rejected props.
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are inspected as untyped JSON. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { App, Chart } from 'cdk8s';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -9,21 +14,28 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { describe, expect, test } from 'vitest';
-import { InfraErrorCode } from '../src/errors.ts';
-import type { Loose } from './harness.ts';
-import { relayWorkloadManifests, type RelayManifest, type RelayWorkloadProps } from '../src/relay-workload.ts';
+import { RenderErrorCode, RelayWorkload, relayWorkloadObjects, type RelayWorkloadObject, type RelayWorkloadProps } from '../src/index.ts';
+
+const ROUTES = `routes:
+  - image: ghcr.io/alkon/flask-app
+    targets:
+      - kubernetes: { namespace: flask-app, warehouse: flask-app }
+      - kubernetes: { namespace: other, warehouse: flask-app }
+  - image: ghcr.io/alkon/other-app
+    targets:
+      - kubernetes: { namespace: flask-app, warehouse: other-app }
+`;
 
 const base: RelayWorkloadProps = {
   namespace: 'kargo-ns',
   image: 'ghcr.io/alkon/kargo-webhook-relay:0.1.0',
   secretName: 'relay',
-  routesYaml: 'routes: []\n',
-  warehouseNamespaces: ['flask-app', 'other', 'flask-app'],
+  routesYaml: ROUTES,
   kargoNamespace: 'kargo-ns',
 };
 
 // kubernetes-models ships one validator per kind, generated from the Kubernetes OpenAPI schemas.
-const models: Record<string, new (data: Loose) => { validate(): void }> = {
+const models: Record<string, new (data: any) => { validate(): void }> = {
   ServiceAccount,
   ConfigMap,
   Role,
@@ -35,11 +47,11 @@ const models: Record<string, new (data: Loose) => { validate(): void }> = {
   PodDisruptionBudget,
   Ingress,
 };
-const byKind = (ms: RelayManifest[], kind: string): Loose[] => ms.filter((m) => m.kind === kind) as Loose[];
+const byKind = (ms: RelayWorkloadObject[], kind: string): any[] => ms.filter((m) => m.kind === kind);
 
-describe('relayWorkloadManifests', () => {
+describe('relayWorkloadObjects', () => {
   test('every object validates against the Kubernetes schema of its kind', () => {
-    const ms = relayWorkloadManifests({ ...base, ingress: { host: 'relay.example.com', className: 'nginx', tlsSecretName: 'relay-tls' }, kargoCaSecretName: 'ca' });
+    const ms = relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com', className: 'nginx', tlsSecretName: 'relay-tls' }, kargoCaSecretName: 'ca' });
     expect(ms.map((m) => m.kind)).toEqual([
       'ServiceAccount',
       'ConfigMap',
@@ -58,12 +70,18 @@ describe('relayWorkloadManifests', () => {
   });
 
   test('the validator does reject a malformed object (the check above is not vacuous)', () => {
-    const [dep] = byKind(relayWorkloadManifests(base), 'Deployment');
+    const [dep] = byKind(relayWorkloadObjects(base), 'Deployment');
     expect(() => new Deployment({ ...dep, spec: { ...dep.spec, replicas: 'one' } }).validate()).toThrow();
   });
 
-  test('RBAC: one Role + RoleBinding per distinct namespace, get/patch on warehouses only, bound to the relay SA', () => {
-    const ms = relayWorkloadManifests(base);
+  test('the routes file is mounted verbatim', () => {
+    const [cm] = byKind(relayWorkloadObjects(base), 'ConfigMap');
+    expect(cm.metadata.name).toBe('kargo-webhook-relay-routes');
+    expect(cm.data).toEqual({ 'routes.yaml': ROUTES });
+  });
+
+  test('RBAC: one Role + RoleBinding per distinct routed namespace, get/patch on warehouses only, bound to the relay SA', () => {
+    const ms = relayWorkloadObjects(base);
     const roles = byKind(ms, 'Role');
     expect(roles.map((r: { metadata: { namespace: string } }) => r.metadata.namespace)).toEqual(['flask-app', 'other']);
     for (const r of roles) expect(r.rules).toEqual([{ apiGroups: ['kargo.akuity.io'], resources: ['warehouses'], verbs: ['get', 'patch'] }]);
@@ -74,15 +92,20 @@ describe('relayWorkloadManifests', () => {
     expect(ms.some((m) => m.kind.startsWith('Cluster'))).toBe(false);
   });
 
-  test('no Warehouse namespaces → no RBAC and no service account token in the pod', () => {
-    const ms = relayWorkloadManifests({ ...base, warehouseNamespaces: [] });
+  test('explicit warehouseNamespaces may grant more than the routes need, deduplicated and sorted', () => {
+    const roles = byKind(relayWorkloadObjects({ ...base, warehouseNamespaces: ['z-extra', 'other', 'flask-app', 'other'] }), 'Role');
+    expect(roles.map((r: { metadata: { namespace: string } }) => r.metadata.namespace)).toEqual(['flask-app', 'other', 'z-extra']);
+  });
+
+  test('no kubernetes targets → no RBAC and no service account token in the pod', () => {
+    const ms = relayWorkloadObjects({ ...base, routesYaml: 'routes:\n  - image: ghcr.io/alkon/flask-app\n    targets: [{ log: {} }]\n' });
     expect(byKind(ms, 'Role')).toEqual([]);
     expect(byKind(ms, 'ServiceAccount')[0].automountServiceAccountToken).toBe(false);
     expect(byKind(ms, 'Deployment')[0].spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
   test('restricted pod: non-root, read-only root FS, no capabilities, RuntimeDefault seccomp, writable /tmp and inbox only', () => {
-    const [dep] = byKind(relayWorkloadManifests(base), 'Deployment');
+    const [dep] = byKind(relayWorkloadObjects(base), 'Deployment');
     const pod = dep.spec.template.spec;
     expect(dep.spec.replicas).toBe(1);
     expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
@@ -100,6 +123,10 @@ describe('relayWorkloadManifests', () => {
     expect(writable.sort()).toEqual(['/tmp', '/var/lib/relay']);
     expect(pod.volumes.find((v: { name: string }) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
     expect(pod.volumes.find((v: { name: string }) => v.name === 'data').persistentVolumeClaim.claimName).toBe('kargo-webhook-relay-data');
+    const [pvc] = byKind(relayWorkloadObjects({ ...base, storageSize: '5Gi', storageClassName: 'fast' }), 'PersistentVolumeClaim');
+    expect(pvc.metadata.name).toBe('kargo-webhook-relay-data');
+    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' });
+    expect(c.startupProbe.httpGet.path).toBe('/healthz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.resources.limits.memory).toBe('256Mi');
@@ -108,8 +135,8 @@ describe('relayWorkloadManifests', () => {
   });
 
   test('only the delivery path is exposed by the optional Ingress; egress is DNS, HTTPS and Kargo', () => {
-    expect(byKind(relayWorkloadManifests(base), 'Ingress')).toEqual([]);
-    const ms = relayWorkloadManifests({ ...base, ingress: { host: 'relay.example.com' } });
+    expect(byKind(relayWorkloadObjects(base), 'Ingress')).toEqual([]);
+    const ms = relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com' } });
     const [ing] = byKind(ms, 'Ingress');
     expect(ing.spec.rules).toEqual([
       { host: 'relay.example.com', http: { paths: [{ path: '/webhooks/github', pathType: 'Exact', backend: { service: { name: 'kargo-webhook-relay', port: { name: 'http' } } } }] } },
@@ -118,15 +145,47 @@ describe('relayWorkloadManifests', () => {
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
     expect(np.spec.egress.flatMap((e: { ports: { port: number }[] }) => e.ports.map((p) => p.port)).sort()).toEqual([443, 53, 53, 6443, 8080]);
+    const [pdb] = byKind(ms, 'PodDisruptionBudget');
+    expect(pdb.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': 'kargo-webhook-relay' } } });
+  });
+
+  test('the committed kargo/relay/routes.yaml is accepted and routes RBAC to its Project namespace', () => {
+    const committed = readFileSync(resolve(import.meta.dirname, '../../../kargo/relay/routes.yaml'), 'utf8');
+    const roles = byKind(relayWorkloadObjects({ ...base, routesYaml: committed }), 'Role');
+    expect(roles.map((r: { metadata: { namespace: string } }) => r.metadata.namespace)).toEqual(['flask-app']);
   });
 
   test.each([
     [{ name: 'Relay' }, 'name'],
+    [{ name: 'a'.repeat(53) }, 'at most 52'],
     [{ namespace: 'Bad_NS' }, 'Bad_NS'],
-    [{ warehouseNamespaces: ['ok', 'no way'] }, 'no way'],
+    [{ warehouseNamespaces: ['flask-app', 'other', 'no way'] }, 'no way'],
+    [{ warehouseNamespaces: ['flask-app'] }, 'routes patch Warehouses in other'],
     [{ image: 'relay' }, 'tag or digest'],
     [{ routesYaml: '  ' }, 'routes'],
+    [{ routesYaml: 'routes:\n  - image: ghcr.io/a/b\n    targets:\n      - kubernetes: { namespace: Bad_NS, warehouse: b }\n' }, 'routes.yaml:4:'],
+    [{ routesYaml: 'routes: [' }, 'invalid routes file'],
   ] as [Partial<RelayWorkloadProps>, string][])('rejects %j naming the object', (bad, text) => {
-    expect(() => relayWorkloadManifests({ ...base, ...bad })).toThrow(expect.objectContaining({ code: InfraErrorCode.InvalidProps, message: expect.stringContaining(text) }));
+    const props = { ...base, ...bad };
+    const name = props.name ?? 'kargo-webhook-relay';
+    expect(() => relayWorkloadObjects(props)).toThrow(
+      expect.objectContaining({ code: RenderErrorCode.InvalidProps, message: expect.stringMatching(new RegExp(`^RelayWorkload "${name}": .*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)) }),
+    );
+  });
+});
+
+describe('RelayWorkload construct', () => {
+  test('synthesises exactly the objects relayWorkloadObjects returns, in the same order', () => {
+    const props: RelayWorkloadProps = { ...base, name: 'relay', ingress: { host: 'relay.example.com' }, kargoCaSecretName: 'ca' };
+    const chart = new Chart(new App(), 'relay');
+    const relay = new RelayWorkload(chart, 'Relay', props);
+    expect(chart.toJson()).toEqual(relayWorkloadObjects(props));
+    expect(relay.relayName).toBe('relay');
+    expect(relay.serviceURL).toBe('http://relay.kargo-ns.svc/webhooks/github');
+  });
+
+  test('rejects invalid props at construction, naming the object', () => {
+    const chart = new Chart(new App(), 'relay');
+    expect(() => new RelayWorkload(chart, 'Relay', { ...base, name: 'relay', image: 'relay' })).toThrow(/^RelayWorkload "relay": image "relay" needs a tag or digest/);
   });
 });

@@ -1,5 +1,7 @@
-// The webhook relay's Kubernetes objects as plain, typed manifests (no Pulumi, no I/O): WebhookRelay applies
-// them. Candidate to move into @kargo/render as its relay construct once that package settles.
+// The webhook relay's Kubernetes workload: a construct for cdk8s apps and the same objects as plain data for
+// programs that apply them one by one (infra's Pulumi component).
+import { Construct } from 'constructs';
+import { DNS1123_LABEL, formatIssue, parseRelayRoutes } from '@kargo/model';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -10,9 +12,11 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/Netw
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import { invalidProps } from './errors.ts';
+import { compareStrings } from '../emit.ts';
+import { invalidProps } from '../errors.ts';
+import { addManifest, type Manifest } from './api-object.ts';
 
-/** Keys of the relay's Secret (WebhookRelay creates it; the workload only refers to it). */
+/** Keys of the relay's Secret (created by whoever deploys the relay; the workload only refers to it). */
 export const RelaySecretKey = {
   /** Newline-separated GitHub webhook secrets (first = current; more during a rotation). */
   githubWebhookSecrets: 'github-webhook-secrets',
@@ -21,6 +25,7 @@ export const RelaySecretKey = {
   /** Bearer token of the relay's admin endpoints. */
   adminToken: 'admin-token',
 } as const;
+export type RelaySecretKey = (typeof RelaySecretKey)[keyof typeof RelaySecretKey];
 
 /** The env var a `kargoWebhook` route target names in `secretEnv`. */
 export const KARGO_RECEIVER_SECRET_ENV = 'KARGO_RECEIVER_SECRET';
@@ -28,12 +33,17 @@ export const KARGO_RECEIVER_SECRET_ENV = 'KARGO_RECEIVER_SECRET';
 /** Port the relay listens on inside the pod (its `PORT`). */
 export const RELAY_PORT = 8080;
 
+/** Default name of the relay's objects. */
+export const RELAY_NAME = 'kargo-webhook-relay';
+
 const DATA_DIR = '/var/lib/relay';
 const ROUTES_DIR = '/etc/relay/routes';
 const SECRETS_DIR = '/etc/relay/secrets';
 const KARGO_CA_DIR = '/etc/relay/kargo-ca';
 // The node:*-slim images run as `node` (uid/gid 1000); the relay's Dockerfile keeps that user.
 const RUN_AS = 1000;
+// Derived names add up to 11 characters (`-warehouses`) and must stay DNS-1123 labels.
+const MAX_NAME = 52;
 
 export interface RelayIngressProps {
   /** Public host GitHub delivers to (`https://<host>/webhooks/github`). */
@@ -44,34 +54,46 @@ export interface RelayIngressProps {
   readonly tlsSecretName?: string;
 }
 
+export interface RelayWorkloadResources {
+  readonly requests: Readonly<Record<string, string>>;
+  readonly limits: Readonly<Record<string, string>>;
+}
+
 export interface RelayWorkloadProps {
-  /** Namespace of every relay object (the Kargo namespace in this program). */
+  /** Namespace of every relay object except the per-namespace RBAC (the Kargo namespace, usually). */
   readonly namespace: string;
   /** Relay image with tag or digest. */
   readonly image: string;
-  /** Existing Secret with the keys in RelaySecretKey. */
+  /** Existing Secret with the keys in {@link RelaySecretKey}. */
   readonly secretName: string;
-  /** The routes file's YAML text (relay/routes.yaml shape). */
+  /**
+   * The routes file's text (`relay/routes.yaml`, as `kargo-env render` writes it), mounted verbatim so the
+   * relay reads exactly that file. Checked with the model's `parseRelayRoutes`; an invalid file is rejected.
+   */
   readonly routesYaml: string;
-  /** Namespaces whose Warehouses the relay patches (`kubernetes` targets): one Role + RoleBinding each. */
-  readonly warehouseNamespaces: readonly string[];
+  /**
+   * Namespaces whose Warehouses the relay may `get` and `patch`: one Role + RoleBinding each, nothing
+   * cluster-wide. Must include the namespace of every `kubernetes` target in the routes.
+   * @default the namespaces of the routes' `kubernetes` targets
+   */
+  readonly warehouseNamespaces?: readonly string[];
   /** Namespace of Kargo's external webhooks server, the only in-cluster peer besides the API server. */
   readonly kargoNamespace: string;
   /** Trust this Secret's `ca.crt` for HTTPS to Kargo's receiver (its self-signed certificate). @default none */
   readonly kargoCaSecretName?: string;
-  /** @default `kargo-webhook-relay` */
+  /** Name of the objects (and prefix of derived ones). @default `kargo-webhook-relay` */
   readonly name?: string;
   /** Size of the inbox volume. @default `1Gi` */
   readonly storageSize?: string;
   /** @default the cluster's default StorageClass */
   readonly storageClassName?: string;
   /** @default 50m / 128Mi requested, 256Mi limit */
-  readonly resources?: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
+  readonly resources?: RelayWorkloadResources;
   /** @default none: in-cluster only */
   readonly ingress?: RelayIngressProps;
 }
 
-export type RelayManifest =
+export type RelayWorkloadObject =
   | IServiceAccount
   | IConfigMap
   | IRole
@@ -83,22 +105,35 @@ export type RelayManifest =
   | IPodDisruptionBudget
   | IIngress;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+function checkNamespace(name: string, ns: string): void {
+  if (ns.length > 63 || !DNS1123_LABEL.test(ns)) throw invalidProps('RelayWorkload', name, `namespace "${ns}" is not a DNS-1123 label`);
+}
+
+/** The namespaces the relay needs Warehouse access in, after checking the routes and the props agree. */
+function routedNamespaces(name: string, props: RelayWorkloadProps): string[] {
+  if (props.routesYaml.trim() === '') throw invalidProps('RelayWorkload', name, 'routes file is empty');
+  const parsed = parseRelayRoutes(props.routesYaml, { filename: 'routes.yaml' });
+  if (!parsed.ok) throw invalidProps('RelayWorkload', name, `invalid routes file: ${parsed.errors.map(formatIssue).join('; ')}`);
+  const targeted = new Set(parsed.value.routes.flatMap((r) => r.targets.flatMap((t) => ('kubernetes' in t ? [t.kubernetes.namespace] : []))));
+  const granted = new Set(props.warehouseNamespaces ?? targeted);
+  const missing = [...targeted].filter((ns) => !granted.has(ns)).sort(compareStrings);
+  if (missing.length > 0) {
+    throw invalidProps('RelayWorkload', name, `routes patch Warehouses in ${missing.join(', ')} but warehouseNamespaces does not grant it`, 'leave warehouseNamespaces unset to derive it from the routes');
+  }
+  return [...granted].sort(compareStrings);
+}
 
 /**
  * Every object the relay needs, in apply order. One replica by design: the inbox is a node:sqlite file with
- * a single writer, so it is a Deployment with `Recreate` over a PVC the program owns (a StatefulSet's
- * claim template would outlive the workload, and `enableKargo=false` must leave nothing behind).
+ * a single writer, so it is a Deployment with `Recreate` over a PVC of its own (a StatefulSet's claim
+ * template would outlive the workload, and removing the relay must leave nothing behind).
  */
-export function relayWorkloadManifests(props: RelayWorkloadProps): RelayManifest[] {
-  const name = props.name ?? 'kargo-webhook-relay';
-  if (!DNS_LABEL.test(name) || name.length > 52) throw invalidProps('RelayWorkload', name, 'name must be a DNS-1123 label of at most 52 characters');
-  for (const ns of [props.namespace, props.kargoNamespace, ...props.warehouseNamespaces]) {
-    if (!DNS_LABEL.test(ns)) throw invalidProps('RelayWorkload', name, `namespace "${ns}" is not a DNS-1123 label`);
-  }
+export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadObject[] {
+  const name = props.name ?? RELAY_NAME;
+  if (!DNS1123_LABEL.test(name) || name.length > MAX_NAME) throw invalidProps('RelayWorkload', name, `name must be a DNS-1123 label of at most ${MAX_NAME} characters`);
+  for (const ns of [props.namespace, props.kargoNamespace, ...(props.warehouseNamespaces ?? [])]) checkNamespace(name, ns);
   if (!/^\S+[:@]\S+$/.test(props.image)) throw invalidProps('RelayWorkload', name, `image "${props.image}" needs a tag or digest`);
-  if (props.routesYaml.trim() === '') throw invalidProps('RelayWorkload', name, 'routes file is empty');
-  const namespaces = [...new Set(props.warehouseNamespaces)].sort();
+  const namespaces = routedNamespaces(name, props);
   const needsApi = namespaces.length > 0;
 
   const labels = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/part-of': 'kargo-env' };
@@ -149,10 +184,11 @@ export function relayWorkloadManifests(props: RelayWorkloadProps): RelayManifest
     timeoutSeconds: 2,
     failureThreshold,
   });
-  const secretEnv = (envName: string, key: string, optional = false) => ({
+  const secretEnv = (envName: string, key: RelaySecretKey, optional = false) => ({
     name: envName,
     valueFrom: { secretKeyRef: { name: props.secretName, key, ...(optional ? { optional: true } : {}) } },
   });
+  const resources = props.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
 
   const deployment: IDeployment = {
     apiVersion: 'apps/v1',
@@ -197,7 +233,7 @@ export function relayWorkloadManifests(props: RelayWorkloadProps): RelayManifest
               startupProbe: probe('/healthz', 2, 30),
               livenessProbe: probe('/healthz', 10, 3),
               readinessProbe: probe('/readyz', 5, 2),
-              resources: props.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+              resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
               securityContext: {
                 runAsNonRoot: true,
                 allowPrivilegeEscalation: false,
@@ -268,7 +304,7 @@ export function relayWorkloadManifests(props: RelayWorkloadProps): RelayManifest
     spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
   };
 
-  const out: RelayManifest[] = [serviceAccount, routes, ...rbac, claim, deployment, service, networkPolicy, budget];
+  const out: RelayWorkloadObject[] = [serviceAccount, routes, ...rbac, claim, deployment, service, networkPolicy, budget];
   if (props.ingress !== undefined) {
     const ing = props.ingress;
     out.push({
@@ -289,4 +325,27 @@ export function relayWorkloadManifests(props: RelayWorkloadProps): RelayManifest
     });
   }
   return out;
+}
+
+/**
+ * The relay's workload as a construct: the objects of {@link relayWorkloadObjects}, in the same order,
+ * each an ApiObject of this scope.
+ */
+export class RelayWorkload extends Construct {
+  /** Name of the Deployment, Service and ServiceAccount. */
+  readonly relayName: string;
+  /** In-cluster URL GitHub deliveries are posted to when there is no Ingress. */
+  readonly serviceURL: string;
+
+  constructor(scope: Construct, id: string, props: RelayWorkloadProps) {
+    super(scope, id);
+    const objects = relayWorkloadObjects(props);
+    this.relayName = props.name ?? RELAY_NAME;
+    this.serviceURL = `http://${this.relayName}.${props.namespace}.svc/webhooks/github`;
+    for (const o of objects) {
+      const meta = o.metadata ?? {};
+      // Every object above is built with a name and namespace; the model types only make them optional.
+      addManifest(this, `${o.kind}-${meta.namespace ?? ''}-${meta.name ?? ''}`, o as Manifest);
+    }
+  }
 }
