@@ -32,7 +32,7 @@ export async function build(app: FastifyInstance, { config }: { config: RelayCon
     const reason = REJECT_REASON[error.code];
     if (reason !== undefined && request.routeOptions.url === '/webhooks/github') app.metrics.rejected.inc({ reason });
     if (status === 429) app.metrics.rejected.inc({ reason: 'rate_limited' });
-    request.log.info({ code: error.code, status }, error.message);
+    request.log.info({ code: error.code, status, url: request.url, delivery: request.headers['x-github-delivery'] }, error.message);
     return reply.code(status).send({ error: error.message, code: error.code });
   });
 

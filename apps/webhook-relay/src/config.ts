@@ -92,6 +92,8 @@ export interface RelayConfig {
   readonly kubeconfig: string | undefined;
   /** Values of the env vars the routes name in `secretEnv`, read at boot like everything else. */
   readonly targetSecrets: ReadonlyMap<string, string>;
+  /** PEM text of each `caFile` the routes name, read (and so checked) at boot. */
+  readonly caBundles: ReadonlyMap<string, string>;
   readonly sweeper: SweeperConfig | undefined;
 }
 
@@ -137,6 +139,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   }
 
   const targetSecrets = new Map<string, string>();
+  const caBundles = new Map<string, string>();
   for (const route of routes.routes) {
     for (const target of route.targets) {
       if (!('kargoWebhook' in target)) continue;
@@ -144,6 +147,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       const value = env[name];
       if (value === undefined || value === '') problems.push(`${name}: the routes file names it as a receiver secret (image ${route.image}) but it is not set`);
       else targetSecrets.set(name, value);
+      const { caFile } = target.kargoWebhook;
+      if (caFile !== undefined && !caBundles.has(caFile)) {
+        try {
+          const pem = readFileSync(caFile, 'utf8');
+          if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`caFile ${caFile} (image ${route.image}): no PEM certificate in it`);
+          else caBundles.set(caFile, pem);
+        } catch (cause) {
+          problems.push(`caFile ${caFile} (image ${route.image}): cannot read it (${(cause as Error).message})`);
+        }
+      }
     }
   }
 
@@ -184,6 +197,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     trustProxy: e.RELAY_TRUST_PROXY,
     kubeconfig: e.KUBECONFIG,
     targetSecrets,
+    caBundles,
     sweeper,
   };
 }

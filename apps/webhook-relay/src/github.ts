@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
 
-export function sign(secret: string, body: Buffer | string): string {
+export function sign(secret: string, body: Uint8Array | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 

@@ -1,4 +1,6 @@
 // The worker against real loopback peers: Kargo's GitHub receiver, the Kubernetes API, coalescing, retries, admin.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
 import { KubernetesApiPeer } from './peers/kubernetes-api.ts';
@@ -62,7 +64,15 @@ describe('kargoWebhook target', () => {
     expect(peer.received).toHaveLength(0);
     peer.mode = 'ok';
     await waitFor(() => peer.received.length === 1, 5_000, 'recovery');
-    const metrics = (await relay.app.inject({ url: '/metrics' })).body;
+    // The peer records a forward before it answers; the relay counts it once the answer is in.
+    const metrics = await waitFor(
+      async () => {
+        const text = (await relay.app.inject({ url: '/metrics' })).body;
+        return text.includes('outcome="done"} 1') ? text : '';
+      },
+      2_000,
+      'done counted',
+    );
     const retries = Number(/relay_forwards_total\{target="kargoWebhook",outcome="retry"\} (\d+)/.exec(metrics)?.[1]);
     expect(retries).toBeGreaterThanOrEqual(3);
     expect(metrics).toContain('relay_forwards_total{target="kargoWebhook",outcome="done"} 1');
@@ -122,6 +132,8 @@ describe('kargoWebhook target', () => {
     const jobs = built.app.inbox.list(undefined, 10).flatMap((d) => d.jobs);
     expect(jobs.filter((j) => j.status === 'coalesced')).toHaveLength(4);
     expect(new Set(jobs.filter((j) => j.status === 'coalesced').map((j) => j.coalescedInto))).toEqual(new Set([jobs.find((j) => j.status === 'done')!.id]));
+    // The in-memory count behind 503 shedding and the depth gauge ends where the database does.
+    await waitFor(() => built.app.inbox.pendingJobs === 0, 2_000, 'pending count back to 0');
   });
 
   it('admin replay forwards a delivery again', async () => {
@@ -137,6 +149,51 @@ describe('kargoWebhook target', () => {
     await waitFor(() => peer.received.length === 2, 5_000, 'replayed forward');
     const missing = await relay.app.inject({ method: 'POST', url: '/deliveries/nope/replay', headers: { authorization: 'Bearer admin-token' } });
     expect(missing.statusCode).toBe(404);
+  });
+});
+
+describe('kargoWebhook target by receiver (URL computed from the secret)', () => {
+  const tlsDir = join(import.meta.dirname, 'fixtures/tls');
+  const tls = { key: readFileSync(join(tlsDir, 'server.key'), 'utf8'), cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8') };
+
+  async function tlsPeer(): Promise<KargoReceiverPeer> {
+    const peer = new KargoReceiverPeer({ secret: RECEIVER_SECRET, project: 'kargo-demo', receiver: 'ghcr', basePath: '/webhooks', tls, warehouses: [{ namespace: 'kargo-demo', name: 'hello', repoURL: IMAGE }] });
+    await peer.listen();
+    cleanups.push(() => peer.close());
+    return peer;
+  }
+
+  async function relayToReceiver(kargoWebhook: Record<string, unknown>): Promise<Built> {
+    const built = await build({
+      routes: { routes: [{ image: IMAGE, targets: [{ kargoWebhook: { secretEnv: 'KARGO_RECEIVER_SECRET', caFile: join(tlsDir, 'ca.crt'), ...kargoWebhook } }] }] } as never,
+      env: { KARGO_RECEIVER_SECRET: RECEIVER_SECRET, RELAY_COALESCE_WINDOW_MS: '0', RELAY_RETRY_BASE_MS: '20', RELAY_RETRY_MAX_MS: '100' },
+    });
+    cleanups.push(() => built.close());
+    return built;
+  }
+
+  it('reaches the path Kargo computes, over HTTPS with a self-signed certificate trusted through caFile', async () => {
+    const peer = await tlsPeer();
+    const relay = await relayToReceiver({ baseURL: peer.baseURL, project: 'kargo-demo', receiver: 'ghcr' });
+    const d = delivery('package', ghcrPayload({ tag: '1.4.0' }));
+    expect((await post(relay, d)).statusCode).toBe(202);
+    await waitFor(() => peer.received.length === 1, 5_000, 'forward');
+    expect(peer.statuses).toEqual([200]);
+    expect(peer.received[0]).toMatchObject({ deliveryId: d.headers['x-github-delivery'], tag: '1.4.0', refreshed: ['kargo-demo/hello'] });
+  });
+
+  it('gets 404 (failed for good) when the inputs differ from the receiver, like from Kargo', async () => {
+    const peer = await tlsPeer();
+    const relay = await relayToReceiver({ baseURL: peer.baseURL, project: 'kargo-demo', receiver: 'ghcr-other' });
+    await post(relay, delivery('package', ghcrPayload()));
+    await waitFor(() => relay.app.inbox.list('failed', 1).length === 1, 5_000, 'failed');
+    expect(peer.statuses).toEqual([404]);
+    expect(peer.received).toEqual([]);
+    expect(relay.app.inbox.list('failed', 1)[0]!.jobs[0]!.lastError).toContain('answered 404');
+  });
+
+  it('refuses to boot when the caFile cannot be read', async () => {
+    await expect(relayToReceiver({ baseURL: 'https://127.0.0.1:1/webhooks', project: 'kargo-demo', receiver: 'ghcr', caFile: join(tlsDir, 'missing.crt') })).rejects.toThrow(/caFile .*missing\.crt/);
   });
 });
 

@@ -103,7 +103,7 @@ describe('body and content type', () => {
     const res = await post(app, d);
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ delivery: d.headers['x-github-delivery'], matched: ['log'] });
-    expect(JSON.parse(app.inbox.payloadOf(d.headers['x-github-delivery']!)!.payload)).toEqual(payload);
+    expect(JSON.parse(app.inbox.payloadOf(d.headers['x-github-delivery']!)!.payload.toString('utf8'))).toEqual(payload);
   });
 
   it('accepts application/json; charset=utf-8', async () => {

@@ -1,6 +1,6 @@
 // The relay's routes file: schema, defaults, cross-route rules, and issues located by line and column.
 import { describe, expect, it } from 'vitest';
-import { parseRelayRoutes, relayTargetKey, relayTargetLabel, RelayRoutesSchema } from '../src/index.ts';
+import { kargoReceiverPath, kargoReceiverUrl, parseRelayRoutes, relayTargetKey, relayTargetLabel, RelayRoutesSchema } from '../src/index.ts';
 
 const HASH = 'a'.repeat(64);
 const GOOD = `routes:
@@ -112,5 +112,56 @@ describe('parseRelayRoutes', () => {
 
   it('exports the schema for other tools (kargo-env render writes this file)', () => {
     expect(RelayRoutesSchema.safeParse({ routes: [{ image: 'ghcr.io/a/b', targets: [{ log: {} }] }] }).success).toBe(true);
+  });
+});
+
+describe('kargoReceiverPath / kargoReceiverUrl', () => {
+  // Vectors computed outside this code:
+  //   printf %s 'kargo-demoghcrmy-receiver-secret' | sha256sum → 0e9640fd…9be339
+  //   printf %s 'platformghcr-clusters3cr3t' | sha256sum      → 0db8f6b1…d19462 (ClusterConfig: project "")
+  const DEMO = '0e9640fdd6aaf7fcf3088f3072b1fec922339ae75a589754e22f12a66f9be339';
+  const CLUSTER = '0db8f6b1b03503c64e54360a4b9ea496211e7a5c5778165c6f452d79c4d19462';
+
+  it("hashes project + receiver + secret with no separator, under the base path's /github/", () => {
+    expect(kargoReceiverPath({ project: 'kargo-demo', receiver: 'ghcr', secret: 'my-receiver-secret' })).toBe(`/github/${DEMO}`);
+    expect(kargoReceiverPath({ project: 'kargo-demo', receiver: 'ghcr', secret: 'my-receiver-secret', basePath: '/' })).toBe(`/github/${DEMO}`);
+    expect(kargoReceiverPath({ project: 'kargo-demo', receiver: 'ghcr', secret: 'my-receiver-secret', basePath: '/webhooks/' })).toBe(`/webhooks/github/${DEMO}`);
+    expect(kargoReceiverPath({ project: '', receiver: 'platformghcr-cluster', secret: 's3cr3t' })).toBe(`/github/${CLUSTER}`);
+  });
+
+  it('builds the URL from the base URL, keeping its path as the base path', () => {
+    expect(kargoReceiverUrl({ baseURL: 'https://kargo-external-webhooks-server.kargo.svc', project: 'kargo-demo', receiver: 'ghcr', secret: 'my-receiver-secret' })).toBe(
+      `https://kargo-external-webhooks-server.kargo.svc/github/${DEMO}`,
+    );
+    expect(kargoReceiverUrl({ baseURL: 'https://kargo.example.com/webhooks', project: 'kargo-demo', receiver: 'ghcr', secret: 'my-receiver-secret' })).toBe(
+      `https://kargo.example.com/webhooks/github/${DEMO}`,
+    );
+  });
+});
+
+describe('kargoWebhook by receiver', () => {
+  const routes = (kargoWebhook: Record<string, unknown>) => ({ routes: [{ image: 'ghcr.io/a/b', targets: [{ kargoWebhook }] }] });
+
+  it('accepts { baseURL, project, receiver, secretEnv } with an optional caFile, and keys it without the secret', () => {
+    const parsed = RelayRoutesSchema.parse(
+      routes({ baseURL: 'https://kargo-external-webhooks-server.kargo.svc', project: 'kargo-demo', receiver: 'ghcr', secretEnv: 'KARGO_RECEIVER_SECRET', caFile: '/etc/kargo-ca/ca.crt', insecureSkipTLSVerify: false }),
+    );
+    const target = parsed.routes[0]!.targets[0]!;
+    expect(relayTargetKey(target)).toBe('kargoWebhook:https://kargo-external-webhooks-server.kargo.svc#kargo-demo/ghcr');
+    expect(relayTargetLabel(target)).toBe('kargoWebhook:kargo-external-webhooks-server.kargo.svc');
+    expect(RelayRoutesSchema.safeParse(routes({ baseURL: 'https://k', project: '', receiver: 'ghcr', secretEnv: 'S' })).success).toBe(true);
+  });
+
+  it('rejects mixing the two shapes, skipping TLS verification, and names that are not DNS-1123', () => {
+    for (const bad of [
+      { url: `https://k/github/${HASH}`, baseURL: 'https://k', project: 'p', receiver: 'r', secretEnv: 'S' },
+      { baseURL: 'https://k', project: 'p', receiver: 'r', secretEnv: 'S', insecureSkipTLSVerify: true },
+      { baseURL: 'https://k', project: 'Bad_Project', receiver: 'r', secretEnv: 'S' },
+      { baseURL: 'https://k', project: 'p', receiver: 'UPPER', secretEnv: 'S' },
+      { baseURL: 'ftp://k', project: 'p', receiver: 'r', secretEnv: 'S' },
+      { baseURL: 'https://k', project: 'p', secretEnv: 'S' },
+    ]) {
+      expect(RelayRoutesSchema.safeParse(routes(bad)).success, JSON.stringify(bad)).toBe(false);
+    }
   });
 });

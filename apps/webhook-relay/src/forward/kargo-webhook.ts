@@ -1,4 +1,6 @@
 // Forwards a delivery to a Kargo GitHub webhook receiver, re-signed with the receiver's own secret.
+import { readFileSync } from 'node:fs';
+import { kargoReceiverUrl, type KargoWebhookTarget } from '@kargo/model';
 import { Agent, request } from 'undici';
 import { sign } from '../github.ts';
 import { parseRetryAfter, resultForStatus, type ForwardJob, type ForwardResult } from './types.ts';
@@ -6,25 +8,54 @@ import { parseRetryAfter, resultForStatus, type ForwardJob, type ForwardResult }
 export interface KargoWebhookForwarderOptions {
   readonly timeoutMs: number;
   readonly secrets: ReadonlyMap<string, string>;
+  /** PEM bundles by `caFile`, read at boot; a file a later routes change names is read on first use. */
+  readonly caBundles?: ReadonlyMap<string, string>;
+}
+
+/** Where to POST: the target's URL, or the one Kargo computes from project, receiver and the secret. */
+export function receiverUrl(target: KargoWebhookTarget['kargoWebhook'], secret: string): string {
+  return 'url' in target ? target.url : kargoReceiverUrl({ baseURL: target.baseURL, project: target.project, receiver: target.receiver, secret });
 }
 
 export class KargoWebhookForwarder {
   readonly #agent: Agent;
+  /** One connection pool per CA bundle, so a receiver's private CA is trusted for that receiver only. */
+  readonly #caAgents = new Map<string, Agent>();
   readonly #options: KargoWebhookForwarderOptions;
 
   constructor(options: KargoWebhookForwarderOptions) {
     this.#options = options;
-    this.#agent = new Agent({ connect: { timeout: options.timeoutMs }, keepAliveTimeout: 10_000, connections: 32 });
+    this.#agent = this.#newAgent(undefined);
   }
 
-  async forward(target: { url: string; secretEnv: string }, job: ForwardJob): Promise<ForwardResult> {
+  #newAgent(ca: string | undefined): Agent {
+    return new Agent({ connect: { timeout: this.#options.timeoutMs, ...(ca === undefined ? {} : { ca }) }, keepAliveTimeout: 10_000, connections: 32 });
+  }
+
+  #agentFor(caFile: string | undefined): Agent {
+    if (caFile === undefined) return this.#agent;
+    let agent = this.#caAgents.get(caFile);
+    if (agent === undefined) {
+      agent = this.#newAgent(this.#options.caBundles?.get(caFile) ?? readFileSync(caFile, 'utf8'));
+      this.#caAgents.set(caFile, agent);
+    }
+    return agent;
+  }
+
+  async forward(target: KargoWebhookTarget['kargoWebhook'], job: ForwardJob): Promise<ForwardResult> {
     const secret = this.#options.secrets.get(target.secretEnv);
     if (secret === undefined) return { kind: 'failed', error: `secret env ${target.secretEnv} was not set at boot` };
-    const body = Buffer.from(job.payload, 'utf8');
+    const body = job.payload;
+    let dispatcher: Agent;
     try {
-      const res = await request(target.url, {
+      dispatcher = this.#agentFor(target.caFile);
+    } catch (cause) {
+      return { kind: 'retry', error: `cannot read caFile ${target.caFile ?? ''}: ${(cause as Error).message}` };
+    }
+    try {
+      const res = await request(receiverUrl(target, secret), {
         method: 'POST',
-        dispatcher: this.#agent,
+        dispatcher,
         body,
         headers: {
           'content-type': 'application/json',
@@ -48,11 +79,11 @@ export class KargoWebhookForwarder {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await Promise.all([this.#agent, ...this.#caAgents.values()].map((a) => a.close()));
   }
 
   /** Aborts requests still running (shutdown past its deadline; their jobs stay pending). */
   async destroy(): Promise<void> {
-    await this.#agent.destroy();
+    await Promise.all([this.#agent, ...this.#caAgents.values()].map((a) => a.destroy()));
   }
 }

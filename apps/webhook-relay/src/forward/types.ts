@@ -4,8 +4,8 @@ export interface ForwardJob {
   readonly deliveryId: string;
   /** `package` or `registry_package`. */
   readonly event: string;
-  /** The JSON text of the delivery, sent byte for byte. */
-  readonly payload: string;
+  /** The JSON of the delivery (UTF-8), sent byte for byte. */
+  readonly payload: Uint8Array;
   readonly image: string;
   readonly tag: string;
 }

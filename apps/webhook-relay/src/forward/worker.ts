@@ -16,6 +16,7 @@ export interface WorkerOptions {
   readonly coalesceWindowMs: number;
   readonly retentionMs: number;
   readonly secrets: ReadonlyMap<string, string>;
+  readonly caBundles?: ReadonlyMap<string, string>;
   readonly kubeconfig: string | undefined;
   /** Longest sleep between polls; new deliveries wake the worker sooner. */
   readonly maxIdleMs?: number;
@@ -46,6 +47,8 @@ export class Worker {
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #stopped = false;
+  #ticking = false;
+  #tickAgain = false;
   #lastPrune = 0;
 
   constructor(inbox: Inbox, log: FastifyBaseLogger, metrics: RelayMetrics, options: WorkerOptions) {
@@ -53,7 +56,7 @@ export class Worker {
     this.#log = log;
     this.#metrics = metrics;
     this.#options = options;
-    this.#kargo = new KargoWebhookForwarder({ timeoutMs: options.forwardTimeoutMs, secrets: options.secrets });
+    this.#kargo = new KargoWebhookForwarder({ timeoutMs: options.forwardTimeoutMs, secrets: options.secrets, ...(options.caBundles === undefined ? {} : { caBundles: options.caBundles }) });
     this.#kube = new KubernetesForwarder({ kubeconfig: options.kubeconfig });
     inbox.onStored(() => this.#wake(options.coalesceWindowMs));
   }
@@ -81,31 +84,48 @@ export class Worker {
 
   #tick(): void {
     if (this.#stopped) return;
+    // Claims are async (the writer thread commits them); one tick at a time, and one more if woken meanwhile.
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.#ticking = true;
+    void this.#tickOnce().finally(() => {
+      this.#ticking = false;
+      if (this.#tickAgain) {
+        this.#tickAgain = false;
+        this.#tick();
+      }
+    });
+  }
+
+  async #tickOnce(): Promise<void> {
     const now = Date.now();
     try {
       const free = this.#options.concurrency - this.#inflight.size;
       if (free > 0) {
         for (const job of this.#inbox.due(now, free * 4 + this.#inflightJobs.size)) {
-          if (this.#inflight.size >= this.#options.concurrency) break;
+          if (this.#stopped || this.#inflight.size >= this.#options.concurrency) break;
           const group = `${job.targetKey}\u0000${job.image}`;
           if (this.#inflightJobs.has(job.id) || this.#inflightGroups.has(group)) continue;
-          const claim = this.#inbox.claimGroup(job.targetKey, job.image, now, this.#inflightJobs);
-          if (claim === undefined) continue;
-          for (const c of claim.coalesced) {
-            this.#metrics.forwards.inc({ target: job.targetKey.split(':')[0] ?? 'unknown', outcome: 'coalesced' });
-            this.#log.debug({ delivery: c.deliveryId, into: claim.winner.deliveryId, image: c.image }, 'coalesced');
+          const claim = await this.#inbox.claimGroup(job.targetKey, job.image, now, this.#inflightJobs);
+          if (claim === undefined || this.#stopped) continue;
+          if (claim.coalesced > 0) {
+            this.#metrics.forwards.inc({ target: job.targetKey.split(':')[0] ?? 'unknown', outcome: 'coalesced' }, claim.coalesced);
+            this.#log.debug({ into: claim.winner.deliveryId, image: claim.winner.image, coalesced: claim.coalesced }, 'coalesced');
           }
           this.#dispatch(claim.winner, group);
         }
       }
       if (now - this.#lastPrune > 600_000) {
         this.#lastPrune = now;
-        const pruned = this.#inbox.prune(now - this.#options.retentionMs);
+        const pruned = await this.#inbox.prune(now - this.#options.retentionMs);
         if (pruned > 0) this.#log.info({ pruned }, 'pruned finished deliveries past retention');
       }
     } catch (error) {
       this.#log.error({ err: error }, 'worker tick failed');
     }
+    if (this.#stopped) return;
     // Sleep until the next due job, but poll now and then in case the clock or the database moved.
     const next = this.#inflight.size >= this.#options.concurrency ? undefined : this.#inbox.nextDueAt();
     const maxIdle = this.#options.maxIdleMs ?? 1_000;
@@ -156,7 +176,7 @@ export class Worker {
     else if (outcome.kind === 'failed') this.#log.error({ ...logFields, error: outcome.error }, 'forward failed for good');
     else this.#log.warn({ ...logFields, error: outcome.error, retryInMs: outcome.nextAttemptAt - now }, 'forward will be retried');
     try {
-      this.#inbox.complete(job, outcome, now);
+      await this.#inbox.complete(job, outcome, now);
     } catch (error) {
       // The job stays pending in the database and is retried; at least once, never lost.
       this.#log.error({ err: error, delivery: job.deliveryId }, 'could not record forward outcome');
@@ -165,7 +185,10 @@ export class Worker {
 
   async #forward(target: RelayTarget, job: JobRow): Promise<ForwardResult> {
     if ('kargoWebhook' in target) {
-      return this.#kargo.forward(target.kargoWebhook, { deliveryId: job.deliveryId, event: job.event, payload: job.payload, image: job.image, tag: job.tag });
+      // Read here, for the one job that is sent: claims and due lists stay small under a flood.
+      const stored = this.#inbox.payloadOf(job.deliveryId);
+      if (stored === undefined) return { kind: 'failed', error: 'the delivery is no longer in the inbox' };
+      return this.#kargo.forward(target.kargoWebhook, { deliveryId: job.deliveryId, event: job.event, payload: stored.payload, image: job.image, tag: job.tag });
     }
     if ('kubernetes' in target) return this.#kube.forward(target.kubernetes);
     this.#log.info({ delivery: job.deliveryId, image: job.image, tag: job.tag }, 'log target: would refresh');

@@ -1,47 +1,11 @@
-// The durable inbox: deliveries and their forward jobs in node:sqlite, with group commit for fast, durable acks.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+// The durable inbox: reads on the main thread, every write on a writer thread, with group commit for fast, durable acks.
+import { Worker as Thread } from 'node:worker_threads';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RelayError, RelayErrorCode } from '../errors.ts';
+import type { WriterRequest, WriterResponse } from './protocol.ts';
+import { openInboxDatabase, payloadFromRow, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome } from './store.ts';
 
-export const JobStatus = { Pending: 'pending', Done: 'done', Failed: 'failed', Coalesced: 'coalesced' } as const;
-export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
-
-export const DeliveryStatus = { Pending: 'pending', Done: 'done', Failed: 'failed' } as const;
-export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
-
-/** One forward to do, as the route matcher produced it. */
-export interface NewJob {
-  readonly targetKey: string;
-  /** The target as JSON, so a job survives a routes-file change. */
-  readonly target: string;
-  readonly image: string;
-  readonly tag: string;
-}
-
-export interface NewDelivery {
-  readonly id: string;
-  readonly hookId: string | undefined;
-  readonly event: string;
-  readonly action: string;
-  readonly receivedAt: number;
-  /** The JSON text GitHub sent (decoded from the form field for form hooks). */
-  readonly payload: string;
-  readonly jobs: readonly NewJob[];
-}
-
-export interface JobRow {
-  readonly id: number;
-  readonly deliveryId: string;
-  readonly targetKey: string;
-  readonly target: string;
-  readonly image: string;
-  readonly tag: string;
-  readonly createdAt: number;
-  readonly attempts: number;
-  readonly event: string;
-  readonly payload: string;
-}
+export { DeliveryStatus, JobStatus, type JobRow, type NewDelivery, type NewJob, type Outcome } from './store.ts';
 
 export interface DeliveryView {
   readonly id: string;
@@ -62,43 +26,6 @@ export interface DeliveryView {
   }[];
 }
 
-export type Outcome =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'retry'; readonly error: string; readonly nextAttemptAt: number }
-  | { readonly kind: 'failed'; readonly error: string };
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS deliveries (
-  id TEXT PRIMARY KEY,
-  hook_id TEXT,
-  event TEXT NOT NULL,
-  action TEXT NOT NULL,
-  received_at INTEGER NOT NULL,
-  payload TEXT NOT NULL,
-  status TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, received_at);
-CREATE TABLE IF NOT EXISTS jobs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
-  target_key TEXT NOT NULL,
-  target TEXT NOT NULL,
-  image TEXT NOT NULL,
-  tag TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  status TEXT NOT NULL,
-  coalesced_into INTEGER,
-  finished_at INTEGER,
-  UNIQUE (delivery_id, target_key)
-) STRICT;
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS jobs_group ON jobs (status, target_key, image);
-CREATE INDEX IF NOT EXISTS jobs_delivery ON jobs (delivery_id);
-`;
-
 export interface InboxOptions {
   readonly dataDir: string;
   readonly maxPending: number;
@@ -111,88 +38,105 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
+type Request = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;
+
 /**
- * Group commit: accept() queues the delivery and a setImmediate flush writes everything queued in one
- * transaction. With synchronous=FULL the commit fsyncs the WAL, so a resolved accept() is on disk; batching
- * makes one fsync cover every request that arrived during the previous one.
+ * Bytes that own their whole ArrayBuffer, so they can be transferred to the writer thread (not copied). A view
+ * into a shared buffer (a socket read, Buffer's pool) is copied first: transferring would detach the others.
+ */
+function ownedBytes(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  return whole ? bytes : new Uint8Array(bytes);
+}
+
+// Under vitest the sources run as .ts; built, they are .js beside this file.
+const THREAD_URL = new URL(`./writer-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * Group commit: accept() queues; once per event-loop turn the queue is posted to the writer thread, which
+ * commits everything that reached it while its previous commit was fsyncing as one transaction (one fsync,
+ * synchronous=FULL). A resolved accept() is on disk. The event loop keeps reading, verifying and parsing
+ * during the fsync.
  */
 export class Inbox {
   readonly #db: DatabaseSync;
+  readonly #thread: Thread;
   readonly #options: InboxOptions;
+  readonly #ready: Promise<void>;
   #queue: Waiting[] = [];
-  #flushScheduled = false;
+  #scheduled = false;
+  #inflightBatches = 0;
   #pendingJobs: number;
   #queuedJobs = 0;
   #closed = false;
+  #broken: Error | undefined;
+  #nextId = 1;
+  readonly #calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   #listeners: (() => void)[] = [];
-  readonly #stmt: {
-    insertDelivery: StatementSync;
-    insertJob: StatementSync;
-    exists: StatementSync;
-    due: StatementSync;
-    group: StatementSync;
-    coalesce: StatementSync;
-    finish: StatementSync;
-    retry: StatementSync;
-    nextDue: StatementSync;
-    oldestPending: StatementSync;
-    countPending: StatementSync;
-    refreshDelivery: StatementSync;
-  };
+  readonly #stmt: Record<keyof typeof READ_SQL, StatementSync>;
 
   constructor(options: InboxOptions) {
     this.#options = options;
     try {
-      mkdirSync(options.dataDir, { recursive: true });
-      this.#db = new DatabaseSync(join(options.dataDir, 'inbox.sqlite'));
-      this.#db.exec('PRAGMA journal_mode = WAL');
-      // FULL fsyncs the WAL on every commit: an acknowledged delivery survives power loss, not only a crash.
-      this.#db.exec('PRAGMA synchronous = FULL');
-      this.#db.exec('PRAGMA foreign_keys = ON');
-      this.#db.exec('PRAGMA busy_timeout = 5000');
-      this.#db.exec(SCHEMA);
+      // The main connection creates and migrates the schema, then only reads (WAL readers never wait for the writer).
+      this.#db = openInboxDatabase(options.dataDir, { migrate: true });
     } catch (cause) {
       throw new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${options.dataDir}`, { cause, hint: 'RELAY_DATA_DIR must be a writable directory' });
     }
-    const db = this.#db;
-    this.#stmt = {
-      insertDelivery: db.prepare(
-        'INSERT OR IGNORE INTO deliveries (id, hook_id, event, action, received_at, payload, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      insertJob: db.prepare(
-        `INSERT OR IGNORE INTO jobs (delivery_id, target_key, target, image, tag, created_at, next_attempt_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
-      ),
-      exists: db.prepare('SELECT 1 FROM deliveries WHERE id = ?'),
-      due: db.prepare(
-        `SELECT j.id, j.delivery_id AS deliveryId, j.target_key AS targetKey, j.target, j.image, j.tag, j.created_at AS createdAt, j.attempts, d.event, d.payload
-         FROM jobs j JOIN deliveries d ON d.id = j.delivery_id
-         WHERE j.status = 'pending' AND j.next_attempt_at <= ? ORDER BY j.next_attempt_at, j.id LIMIT ?`,
-      ),
-      group: db.prepare(
-        `SELECT j.id, j.delivery_id AS deliveryId, j.target_key AS targetKey, j.target, j.image, j.tag, j.created_at AS createdAt, j.attempts, d.event, d.payload
-         FROM jobs j JOIN deliveries d ON d.id = j.delivery_id
-         WHERE j.status = 'pending' AND j.target_key = ? AND j.image = ? AND j.created_at <= ?
-         ORDER BY (j.tag <> '') DESC, j.created_at DESC, j.id DESC`,
-      ),
-      coalesce: db.prepare(`UPDATE jobs SET status = 'coalesced', coalesced_into = ?, finished_at = ? WHERE id = ? AND status = 'pending'`),
-      finish: db.prepare('UPDATE jobs SET status = ?, attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ?'),
-      retry: db.prepare('UPDATE jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?'),
-      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM jobs WHERE status = 'pending'`),
-      oldestPending: db.prepare(`SELECT MIN(created_at) AS at FROM jobs WHERE status = 'pending'`),
-      countPending: db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'`),
-      refreshDelivery: db.prepare(
-        `UPDATE deliveries SET status = CASE
-           WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.delivery_id = deliveries.id AND j.status = 'pending') THEN 'pending'
-           WHEN EXISTS (SELECT 1 FROM jobs j LEFT JOIN jobs w ON w.id = j.coalesced_into
-                        WHERE j.delivery_id = deliveries.id AND (j.status = 'failed' OR (j.status = 'coalesced' AND w.status = 'failed'))) THEN 'failed'
-           WHEN EXISTS (SELECT 1 FROM jobs j JOIN jobs w ON w.id = j.coalesced_into
-                        WHERE j.delivery_id = deliveries.id AND j.status = 'coalesced' AND w.status = 'pending') THEN 'pending'
-           ELSE 'done' END
-         WHERE id = ?`,
-      ),
-    };
+    const stmt: Partial<Record<keyof typeof READ_SQL, StatementSync>> = {};
+    for (const [name, sql] of Object.entries(READ_SQL) as [keyof typeof READ_SQL, string][]) stmt[name] = this.#db.prepare(sql);
+    this.#stmt = stmt as Record<keyof typeof READ_SQL, StatementSync>;
     this.#pendingJobs = Number((this.#stmt.countPending.get() as { n: number }).n);
+
+    this.#thread = new Thread(THREAD_URL, {
+      workerData: { dataDir: options.dataDir, coalesceWindowMs: options.coalesceWindowMs },
+      // The writer holds one batch at a time; a small heap keeps a flood from growing RSS through it.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+    });
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#calls.set(0, { resolve: () => resolve(), reject });
+    });
+    // A rejected ready is reported by whoever awaits it; keep it from being an unhandled rejection meanwhile.
+    this.#ready.catch(() => undefined);
+    this.#thread.on('message', (message: WriterResponse) => {
+      const call = this.#calls.get(message.id);
+      if (call === undefined) return;
+      this.#calls.delete(message.id);
+      if (message.ok) call.resolve(message.value);
+      else call.reject(new RelayError(RelayErrorCode.Inbox, `inbox write failed: ${message.error}`, { statusCode: 503, retryAfter: 5 }));
+    });
+    const fail = (error: Error) => {
+      this.#broken ??= error;
+      const wrapped = new RelayError(RelayErrorCode.Inbox, 'the inbox writer stopped', { cause: error, statusCode: 503, retryAfter: 5 });
+      for (const call of this.#calls.values()) call.reject(wrapped);
+      this.#calls.clear();
+      for (const w of this.#queue) w.reject(wrapped);
+      this.#queue = [];
+    };
+    this.#thread.on('error', fail);
+    this.#thread.on('exit', (code) => {
+      if (!this.#closed || this.#calls.size > 0) fail(new Error(`writer thread exited with code ${code}`));
+    });
+  }
+
+  /** Resolves once the writer thread has opened the database (Fastify awaits it at boot). */
+  async ready(): Promise<void> {
+    try {
+      await this.#ready;
+    } catch (cause) {
+      throw new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${this.#options.dataDir}`, { cause, hint: 'RELAY_DATA_DIR must be a writable directory' });
+    }
+  }
+
+  #call<T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.#closed || this.#broken !== undefined) {
+      return Promise.reject(new RelayError(RelayErrorCode.Inbox, 'inbox is closed', { statusCode: 503, retryAfter: 5 }));
+    }
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#calls.set(id, { resolve, reject });
+      this.#thread.postMessage({ ...request, id }, transfer);
+    });
   }
 
   /** Pending forward jobs, including those queued for the next commit. */
@@ -209,59 +153,62 @@ export class Inbox {
     this.#listeners.push(listener);
   }
 
+  /** Committed ids only; a race with a queued duplicate is settled by the insert (accept resolves false). */
   has(id: string): boolean {
     return this.#stmt.exists.get(id) !== undefined;
   }
 
-  /** Resolves true once the delivery is durably stored, false when its id was already there. */
+  /**
+   * Resolves true once the delivery is durably stored, false when its id was already there. The payload's
+   * buffer may be transferred to the writer thread (detached here): the caller must not use it afterwards.
+   */
   accept(delivery: NewDelivery): Promise<boolean> {
-    if (this.#closed) return Promise.reject(new RelayError(RelayErrorCode.Inbox, 'inbox is closed', { statusCode: 503 }));
+    if (this.#closed || this.#broken !== undefined) return Promise.reject(new RelayError(RelayErrorCode.Inbox, 'inbox is closed', { statusCode: 503, retryAfter: 5 }));
     this.#queuedJobs += delivery.jobs.length;
     return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ delivery, resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.#commitNext();
     });
   }
 
-  #flush(): void {
-    this.#flushScheduled = false;
+  #commitNext(): void {
+    if (this.#scheduled) return;
+    // Yield once so every request already parsed in this turn of the event loop goes in the same message.
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#send();
+    });
+  }
+
+  /**
+   * Posts what is queued without waiting for earlier commits: the writer thread merges every accept message that
+   * waited while it was committing into its next transaction (writer-thread.ts), so the group commit happens
+   * there, and neither thread waits for the other to be scheduled.
+   */
+  #send(): void {
     const batch = this.#queue;
     this.#queue = [];
-    const results: boolean[] = [];
-    let added = 0;
-    let queued = 0;
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-      for (const { delivery: d } of batch) {
-        queued += d.jobs.length;
-        const status = d.jobs.length === 0 ? DeliveryStatus.Done : DeliveryStatus.Pending;
-        const inserted = this.#stmt.insertDelivery.run(d.id, d.hookId ?? null, d.event, d.action, d.receivedAt, d.payload, status).changes > 0;
-        results.push(inserted);
-        if (!inserted) continue;
-        for (const job of d.jobs) {
-          const due = d.receivedAt + this.#options.coalesceWindowMs;
-          added += Number(this.#stmt.insertJob.run(d.id, job.targetKey, job.target, job.image, job.tag, d.receivedAt, due).changes);
-        }
-      }
-      this.#db.exec('COMMIT');
-    } catch (cause) {
-      try {
-        this.#db.exec('ROLLBACK');
-      } catch {
-        // The failed statement may already have ended the transaction.
-      }
-      this.#queuedJobs -= batch.reduce((n, w) => n + w.delivery.jobs.length, 0);
-      const error = new RelayError(RelayErrorCode.Inbox, 'could not store deliveries', { cause, statusCode: 503, retryAfter: 5 });
-      for (const w of batch) w.reject(error);
-      return;
-    }
-    this.#queuedJobs -= queued;
-    this.#pendingJobs += added;
-    batch.forEach((w, i) => w.resolve(results[i] ?? false));
-    if (added > 0) for (const l of this.#listeners) l();
+    if (batch.length === 0) return;
+    this.#inflightBatches += 1;
+    const queued = batch.reduce((n, w) => n + w.delivery.jobs.length, 0);
+    const deliveries = batch.map((w) => ({ ...w.delivery, payload: ownedBytes(w.delivery.payload) }));
+    const transfer = deliveries.map((d) => d.payload.buffer as ArrayBuffer);
+    this.#call<{ stored: boolean[]; added: number }>({ op: 'accept', batch: deliveries }, transfer).then(
+      ({ stored, added }) => {
+        this.#inflightBatches -= 1;
+        this.#queuedJobs -= queued;
+        this.#pendingJobs += added;
+        batch.forEach((w, i) => w.resolve(stored[i] ?? false));
+        if (added > 0) for (const l of this.#listeners) l();
+      },
+      (error: unknown) => {
+        this.#inflightBatches -= 1;
+        this.#queuedJobs -= queued;
+        const wrapped = error instanceof RelayError ? error : new RelayError(RelayErrorCode.Inbox, 'could not store deliveries', { cause: error, statusCode: 503, retryAfter: 5 });
+        for (const w of batch) w.reject(wrapped);
+      },
+    );
   }
 
   /** Pending jobs whose time has come, oldest first. */
@@ -271,47 +218,19 @@ export class Inbox {
 
   /**
    * Picks the job to forward for `(targetKey, image)` among the pending ones received up to `now`: a tagged
-   * one before an untagged one, then the newest. The others are marked coalesced into it, in one transaction.
+   * one before an untagged one, then the newest. The others are marked coalesced into it, in one transaction; their count is returned.
    */
-  claimGroup(targetKey: string, image: string, now: number, exclude: ReadonlySet<number>): { winner: JobRow; coalesced: JobRow[] } | undefined {
-    const rows = (this.#stmt.group.all(targetKey, image, now) as unknown as JobRow[]).filter((r) => !exclude.has(r.id));
-    const [winner, ...rest] = rows;
-    if (winner === undefined) return undefined;
-    if (rest.length > 0) {
-      this.#db.exec('BEGIN IMMEDIATE');
-      try {
-        for (const r of rest) {
-          this.#pendingJobs -= Number(this.#stmt.coalesce.run(winner.id, now, r.id).changes);
-        }
-        for (const id of new Set(rest.map((r) => r.deliveryId))) this.#stmt.refreshDelivery.run(id);
-        this.#db.exec('COMMIT');
-      } catch (cause) {
-        this.#db.exec('ROLLBACK');
-        throw new RelayError(RelayErrorCode.Inbox, 'could not coalesce jobs', { cause });
-      }
-    }
-    return { winner, coalesced: rest };
+  async claimGroup(targetKey: string, image: string, now: number, exclude: ReadonlySet<number>): Promise<{ winner: JobRow; coalesced: number } | undefined> {
+    const claim = await this.#call<{ winner: JobRow; coalesced: number } | undefined>({ op: 'claimGroup', targetKey, image, now, exclude: [...exclude] });
+    if (claim !== undefined) this.#pendingJobs -= claim.coalesced;
+    return claim;
   }
 
   /** Records a forward attempt's outcome (and, through the winner, that of the jobs coalesced into it). */
-  complete(job: JobRow, outcome: Outcome, now: number): void {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      if (outcome.kind === 'retry') {
-        this.#stmt.retry.run(outcome.error, outcome.nextAttemptAt, job.id);
-      } else {
-        this.#stmt.finish.run(outcome.kind === 'done' ? JobStatus.Done : JobStatus.Failed, outcome.kind === 'failed' ? outcome.error : null, now, job.id);
-        this.#pendingJobs -= 1;
-      }
-      const affected = this.#db
-        .prepare('SELECT DISTINCT delivery_id AS id FROM jobs WHERE id = ? OR coalesced_into = ?')
-        .all(job.id, job.id) as { id: string }[];
-      for (const { id } of affected) this.#stmt.refreshDelivery.run(id);
-      this.#db.exec('COMMIT');
-    } catch (cause) {
-      this.#db.exec('ROLLBACK');
-      throw new RelayError(RelayErrorCode.Inbox, 'could not record a forward outcome', { cause });
-    }
+  async complete(job: JobRow, outcome: Outcome, now: number): Promise<void> {
+    // Not `x -= await y`: that reads x before the await and would drop increments made meanwhile.
+    const finished = await this.#call<number>({ op: 'complete', jobId: job.id, outcome, now });
+    this.#pendingJobs -= finished;
   }
 
   nextDueAt(): number | undefined {
@@ -326,40 +245,29 @@ export class Inbox {
   }
 
   /** Re-queues a delivery with the given jobs (current routes); false when the id is unknown. */
-  replay(id: string, jobs: readonly NewJob[], now: number): boolean {
-    if (!this.has(id)) return false;
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const upsert = this.#db.prepare(
-        `INSERT INTO jobs (delivery_id, target_key, target, image, tag, created_at, next_attempt_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
-         ON CONFLICT (delivery_id, target_key) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, coalesced_into = NULL,
-           finished_at = NULL, target = excluded.target, image = excluded.image, tag = excluded.tag, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at`,
-      );
-      for (const job of jobs) upsert.run(id, job.targetKey, job.target, job.image, job.tag, now, now);
-      this.#stmt.refreshDelivery.run(id);
-      this.#db.exec('COMMIT');
-    } catch (cause) {
-      this.#db.exec('ROLLBACK');
-      throw new RelayError(RelayErrorCode.Inbox, 'could not replay a delivery', { cause });
-    }
-    this.#pendingJobs = Number((this.#stmt.countPending.get() as { n: number }).n);
+  async replay(id: string, jobs: readonly NewJob[], now: number): Promise<boolean> {
+    const pending = await this.#call<number | undefined>({ op: 'replay', deliveryId: id, jobs, now });
+    if (pending === undefined) return false;
+    this.#pendingJobs = pending;
     if (jobs.length > 0) for (const l of this.#listeners) l();
     return true;
   }
 
-  payloadOf(id: string): { event: string; payload: string } | undefined {
-    return this.#db.prepare('SELECT event, payload FROM deliveries WHERE id = ?').get(id) as { event: string; payload: string } | undefined;
+  /** The delivery's JSON as received (form bodies already decoded), as UTF-8 bytes. */
+  payloadOf(id: string): { event: string; payload: Buffer } | undefined {
+    const row = this.#stmt.payload.get(id) as { event: string; payload: string; body: Uint8Array | null } | undefined;
+    return row === undefined ? undefined : { event: row.event, payload: payloadFromRow(row) };
   }
 
   list(status: DeliveryStatus | undefined, limit: number): DeliveryView[] {
-    const rows = (
-      status === undefined
-        ? this.#db.prepare('SELECT id, hook_id, event, action, received_at, status FROM deliveries ORDER BY received_at DESC LIMIT ?').all(limit)
-        : this.#db.prepare('SELECT id, hook_id, event, action, received_at, status FROM deliveries WHERE status = ? ORDER BY received_at DESC LIMIT ?').all(status, limit)
-    ) as { id: string; hook_id: string | null; event: string; action: string; received_at: number; status: DeliveryStatus }[];
-    const jobsOf = this.#db.prepare(
-      'SELECT id, target_key AS target, image, tag, status, attempts, last_error AS lastError, coalesced_into AS coalescedInto FROM jobs WHERE delivery_id = ? ORDER BY id',
-    );
+    const rows = (status === undefined ? this.#stmt.listAll.all(limit) : this.#stmt.listByStatus.all(status, limit)) as {
+      id: string;
+      hook_id: string | null;
+      event: string;
+      action: string;
+      received_at: number;
+      status: DeliveryStatus;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       hookId: r.hook_id,
@@ -367,31 +275,32 @@ export class Inbox {
       action: r.action,
       receivedAt: new Date(r.received_at).toISOString(),
       status: r.status,
-      jobs: jobsOf.all(r.id) as unknown as DeliveryView['jobs'],
+      jobs: this.#stmt.jobsOf.all(r.id) as unknown as DeliveryView['jobs'],
     }));
   }
 
   /** Deletes finished deliveries older than `before` (keep them past GitHub's redelivery window for dedupe). */
-  prune(before: number): number {
-    return Number(this.#db.prepare(`DELETE FROM deliveries WHERE status <> 'pending' AND received_at < ?`).run(before).changes);
+  prune(before: number): Promise<number> {
+    return this.#call<number>({ op: 'prune', before });
   }
 
-  /** Proves the database still takes a write lock (readiness). */
-  writable(): boolean {
-    if (this.#closed) return false;
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-      this.#db.exec('ROLLBACK');
-      return true;
-    } catch {
-      return false;
-    }
+  /** Proves the database still takes a write lock (readiness), on the writer's own connection. */
+  async writable(): Promise<boolean> {
+    if (this.#closed || this.#broken !== undefined) return false;
+    return this.#call<boolean>({ op: 'writable' }).catch(() => false);
   }
 
-  close(): void {
+  /** Commits what is queued, then closes both connections and ends the writer thread. */
+  async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#queue.length > 0) this.#flush();
+    while (this.#scheduled || this.#inflightBatches > 0 || this.#queue.length > 0) {
+      if (this.#broken !== undefined) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    const closing = this.#broken === undefined ? this.#call<boolean>({ op: 'close' }).catch(() => false) : Promise.resolve(false);
     this.#closed = true;
+    await closing;
+    await this.#thread.terminate();
     this.#db.close();
   }
 }

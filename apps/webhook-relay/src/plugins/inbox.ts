@@ -14,6 +14,12 @@ declare module 'fastify' {
 export default fp<{ config: RelayConfig }>(
   async (app, { config }) => {
     const inbox = new Inbox({ dataDir: config.dataDir, maxPending: config.maxPending, coalesceWindowMs: config.coalesceWindowMs });
+    try {
+      await inbox.ready();
+    } catch (error) {
+      await inbox.close().catch(() => undefined);
+      throw error;
+    }
     app.decorate('inbox', inbox);
     app.decorate('router', new Router(config.routes));
     app.metrics.probes.pendingJobs = () => inbox.pendingJobs;
@@ -24,10 +30,9 @@ export default fp<{ config: RelayConfig }>(
         return 0; // Closed during shutdown.
       }
     };
-    app.addHook('onClose', () => {
-      inbox.close();
+    app.addHook('onClose', async () => {
+      await inbox.close();
     });
-    await Promise.resolve();
   },
   { name: 'relay-inbox', dependencies: ['relay-metrics'], fastify: '5.x' },
 );

@@ -25,6 +25,7 @@ export default fp<{ config: RelayConfig }>(
       coalesceWindowMs: config.coalesceWindowMs,
       retentionMs: config.retentionMs,
       secrets: config.targetSecrets,
+      caBundles: config.caBundles,
       kubeconfig: config.kubeconfig,
     });
     app.decorate('worker', worker);

@@ -72,14 +72,14 @@ export default function adminRoutes(app: FastifyInstance, { token }: { token: st
         },
       },
     },
-    (request, reply) => {
+    async (request, reply) => {
       const { id } = request.params;
       const stored = app.inbox.payloadOf(id);
       if (stored === undefined) throw new RelayError(RelayErrorCode.NotFound, `no delivery ${id} in the inbox`, { statusCode: 404 });
       // Matched again with the routes loaded now, so a fixed routes file can rescue a failed delivery.
-      const what = classify(stored.event, JSON.parse(stored.payload));
+      const what = classify(stored.event, JSON.parse(stored.payload.toString('utf8')));
       const match = what.kind === 'package' ? app.router.match(what) : { jobs: [], matched: [], reason: 'not a package event' };
-      app.inbox.replay(id, match.jobs, Date.now());
+      await app.inbox.replay(id, match.jobs, Date.now());
       request.log.info({ delivery: id, matched: match.matched }, 'replay requested');
       return reply.code(202).send({ delivery: id, matched: match.matched, ...(match.reason === undefined ? {} : { reason: match.reason }) });
     },

@@ -11,7 +11,7 @@ export default function healthRoutes(app: FastifyInstance, _options: unknown, do
   app.get('/healthz', { schema: { response: { 200: statusSchema } }, config: { rateLimit: false } }, (_request, reply) => reply.send({ status: 'ok' }));
 
   app.get('/readyz', { schema: { response: { 200: statusSchema, 503: statusSchema } }, config: { rateLimit: false } }, async (_request, reply) => {
-    const checks = { inboxWritable: !app.draining && app.inbox.writable(), routesLoaded: app.router.size >= 0, notDraining: !app.draining };
+    const checks = { inboxWritable: !app.draining && (await app.inbox.writable()), routesLoaded: app.router.size >= 0, notDraining: !app.draining };
     const ready = Object.values(checks).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });

@@ -85,6 +85,7 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
 
     const contentType = request.headers['content-type'] ?? '';
     const text = payloadText(raw, contentType);
+    const isForm = contentType.toLowerCase().startsWith('application/x-www-form-urlencoded');
     let body: unknown;
     try {
       if (text === undefined) throw new Error('no payload field');
@@ -95,24 +96,28 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
     }
 
     const what = classify(event, body);
-    const log = request.log.child({ delivery, event, hookId: request.headers['x-github-hook-id'] });
+    // One log line per delivery (request logging is off): the fields below plus what happened to it.
+    const hookId = request.headers['x-github-hook-id'];
+    const log = request.log;
     if (what.kind === 'ping') {
       const subscribed = what.events.includes('*') || what.events.includes('package') || what.events.includes('registry_package');
-      if (!subscribed) log.warn({ events: what.events }, 'ping: the hook is not subscribed to package events; the relay will receive nothing to forward');
-      if (what.contentType === 'form' || contentType.startsWith('application/x-www-form-urlencoded')) {
-        log.warn('ping: the hook sends form-encoded bodies; the relay converts them, but JSON is smaller and preferred');
+      if (!subscribed) log.warn({ delivery, event, hookId, events: what.events }, 'ping: the hook is not subscribed to package events; the relay will receive nothing to forward');
+      if (what.contentType === 'form' || isForm) {
+        log.warn({ delivery, event, hookId }, 'ping: the hook sends form-encoded bodies; the relay converts them, but JSON is smaller and preferred');
       }
       metrics.ignored.inc({ kind: 'ping' });
+      log.info({ delivery, event, hookId, status: 200 }, 'ping');
       return reply.code(200).send({ pong: true, ...(what.hookId === undefined ? {} : { hookId: what.hookId }), events: [...what.events] });
     }
     if (what.kind === 'ignored') {
       metrics.ignored.inc({ kind: 'event' });
-      log.debug({ reason: what.reason }, 'ignored');
+      log.info({ delivery, event, hookId, status: 202, reason: what.reason }, 'ignored');
       return reply.code(202).send({ ignored: what.reason });
     }
 
     if (inbox.has(delivery)) {
       metrics.duplicates.inc();
+      log.info({ delivery, event, hookId, status: 200 }, 'duplicate');
       return reply.code(200).send({ duplicate: true, delivery });
     }
     const match = router.match(what);
@@ -126,16 +131,19 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
       event,
       action: what.action,
       receivedAt: Date.now(),
-      payload: text ?? '',
+      // The raw bytes are the JSON for JSON hooks; form hooks store the decoded payload field.
+      payload: isForm ? Buffer.from(text ?? '', 'utf8') : raw,
       jobs: match.jobs,
     });
     if (!stored) {
       metrics.duplicates.inc();
+      log.info({ delivery, event, hookId, status: 200 }, 'duplicate');
       return reply.code(200).send({ duplicate: true, delivery });
     }
     metrics.accepted.inc({ event });
-    metrics.ackLatency.observe(reply.elapsedTime / 1000);
-    log.info({ image: what.imageUrl, tag: what.tag, matched: match.matched, reason: match.reason }, 'stored');
+    const elapsedMs = reply.elapsedTime;
+    metrics.ackLatency.observe(elapsedMs / 1000);
+    log.info({ delivery, event, hookId, status: 202, image: what.imageUrl, tag: what.tag, matched: match.matched, reason: match.reason, ms: Math.round(elapsedMs * 10) / 10 }, 'stored');
     return reply.code(202).send({ delivery, matched: match.matched, ...(match.reason === undefined ? {} : { reason: match.reason }) });
   });
   done();

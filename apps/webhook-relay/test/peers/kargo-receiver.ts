@@ -1,6 +1,7 @@
 // A loopback peer implementing Kargo 1.11's GitHub webhook receiver (reference/kargo.md §b), switchable to fail or hang.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { normalizeImageRepoUrl, packageUrlToRepoUrls } from '@kargo/model';
 
@@ -27,7 +28,7 @@ export interface ReceivedForward {
 export type PeerMode = 'ok' | 'fail500' | 'fail503' | 'hang';
 
 export class KargoReceiverPeer {
-  readonly server: Server;
+  readonly server: Server | TlsServer;
   readonly secret: string;
   readonly path: string;
   readonly warehouses: PeerWarehouse[];
@@ -42,16 +43,26 @@ export class KargoReceiverPeer {
   readonly statuses: number[] = [];
   readonly #hanging = new Set<ServerResponse>();
 
-  /** The path is Kargo's: `/github/<sha256(project + receiverName + secret)>`. */
-  constructor(options: { secret: string; project?: string; receiver?: string; warehouses?: PeerWarehouse[] }) {
+  readonly basePath: string;
+  readonly #scheme: 'http' | 'https';
+
+  /**
+   * The path is Kargo's: `<basePath>/github/<sha256(project + receiver + secret)>`, computed here on its own (not
+   * with @kargo/model's kargoReceiverPath), so a relay that computes it differently gets 404 like from Kargo.
+   * With `tls` it serves HTTPS, like the external webhooks server with its self-signed cert-manager certificate.
+   */
+  constructor(options: { secret: string; project?: string; receiver?: string; basePath?: string; warehouses?: PeerWarehouse[]; tls?: { key: string; cert: string } }) {
     this.secret = options.secret;
-    this.path = `/github/${createHash('sha256').update(`${options.project ?? 'kargo-demo'}${options.receiver ?? 'ghcr'}${options.secret}`).digest('hex')}`;
+    this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
+    this.path = `${this.basePath}/github/${createHash('sha256').update(`${options.project ?? 'kargo-demo'}${options.receiver ?? 'ghcr'}${options.secret}`).digest('hex')}`;
     this.warehouses = options.warehouses ?? [];
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) this.#send(res, 500, {});
       });
-    });
+    };
+    this.#scheme = options.tls === undefined ? 'http' : 'https';
+    this.server = options.tls === undefined ? createServer(handler) : createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler);
   }
 
   async listen(): Promise<string> {
@@ -60,8 +71,13 @@ export class KargoReceiverPeer {
   }
 
   get url(): string {
+    return `${this.baseURL}${this.path.slice(this.basePath.length)}`;
+  }
+
+  /** What Kargo calls `EXTERNAL_WEBHOOK_SERVER_BASE_URL`: scheme, host and the base path. */
+  get baseURL(): string {
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}${this.path}`;
+    return `${this.#scheme}://127.0.0.1:${port}${this.basePath}`;
   }
 
   /** How many times each delivery id was successfully forwarded. */

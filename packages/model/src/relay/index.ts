@@ -1,6 +1,10 @@
 // The webhook relay's routes file: schema, types and parser.
 export {
+  KargoWebhookReceiverSchema,
   KargoWebhookTargetSchema,
+  KargoWebhookUrlSchema,
+  kargoReceiverPath,
+  kargoReceiverUrl,
   KubernetesTargetSchema,
   LogTargetSchema,
   RelayRouteSchema,
@@ -8,7 +12,10 @@ export {
   RelayTargetSchema,
   relayTargetKey,
   relayTargetLabel,
+  type KargoReceiverPathInput,
+  type KargoWebhookReceiver,
   type KargoWebhookTarget,
+  type KargoWebhookUrl,
   type KubernetesTarget,
   type LogTarget,
   type RelayRoute,

@@ -121,7 +121,7 @@ export function parseRelayRoutes(text: string, options: ParseRelayRoutesOptions 
         );
       }
       keys.add(key);
-      if ('kargoWebhook' in target && !/\/github\/[0-9a-f]{64}$/.test(new URL(target.kargoWebhook.url).pathname)) {
+      if ('kargoWebhook' in target && 'url' in target.kargoWebhook && !/\/github\/[0-9a-f]{64}$/.test(new URL(target.kargoWebhook.url).pathname)) {
         warnings.push(
           issueAt(doc, counter, filename, ['routes', r, 'targets', t, 'kargoWebhook', 'url'], {
             message: "path does not end in /github/<sha256 hex>, the shape of a Kargo GitHub receiver's status.webhookReceivers[].path",
