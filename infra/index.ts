@@ -5,7 +5,7 @@ import { CertManager } from './src/cert-manager.ts';
 import { readInfraConfig, type InfraConfig, type InfraSecrets } from './src/config.ts';
 import type { RelayRoutesSource } from './src/relay-routes.ts';
 import { KargoConfigsApp } from './src/kargo-configs-app.ts';
-import { KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET, KARGO_EXTERNAL_WEBHOOKS_SERVICE, KargoInstallation } from './src/kargo-installation.ts';
+import { KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET, KargoInstallation } from './src/kargo-installation.ts';
 import { WebhookRelay } from './src/webhook-relay.ts';
 
 // Pulumi runs the program in infra/, so relayRoutesFile's default ../kargo/relay/routes.yaml is the committed file.
@@ -48,14 +48,13 @@ function build(c: InfraConfig, s: InfraSecrets, routes: RelayRoutesSource | unde
           namespace: c.namespace,
           image: c.relayImage,
           routes,
-          target: c.relayTarget,
           githubWebhookSecret: s.githubWebhookSecret,
           receiverName: c.webhookReceiverName,
           receiverSecretName: c.webhookSecretName,
           createProjectNamespaces: c.createProjectNamespaces,
           kargoWebhooksTls: kargo.externalWebhooksTls,
-          kargoWebhooksServiceName: KARGO_EXTERNAL_WEBHOOKS_SERVICE,
           kargoWebhooksCertSecret: KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET,
+          kargoRelease: kargo.release,
           ingress: c.relayIngressHost === undefined ? undefined : { host: c.relayIngressHost, className: c.relayIngressClassName },
           dependsOn: [kargo.release],
         },

@@ -3,7 +3,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import { DnsLabelSchema, DnsSubdomainSchema } from '@kargo/model';
 import { z } from 'zod';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
-import { loadRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
+import { loadRelayRoutes, planRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
 
 /** How the chart's self-signed TLS certificates are provided. */
 export const CertManagerMode = {
@@ -15,15 +15,6 @@ export const CertManagerMode = {
   none: 'none',
 } as const;
 export type CertManagerMode = (typeof CertManagerMode)[keyof typeof CertManagerMode];
-
-/** How the relay makes Kargo refresh a Warehouse. */
-export const RelayTargetMode = {
-  /** Merge-patch the Warehouse's refresh annotation (what `kargo-env render` writes into relay/routes.yaml). */
-  kubernetes: 'kubernetes',
-  /** Re-sign the delivery to Kargo's GitHub receiver in the Warehouse's Project. */
-  kargoWebhook: 'kargoWebhook',
-} as const;
-export type RelayTargetMode = (typeof RelayTargetMode)[keyof typeof RelayTargetMode];
 
 // The model's Kubernetes name schemas, so infra accepts exactly the names the rendered objects use.
 const dnsLabel = DnsLabelSchema;
@@ -58,7 +49,6 @@ export const InfraConfigSchema = z.strictObject({
   relayImage: z.string().regex(/^\S+[:@]\S+$/, 'must be an image reference with a tag or digest').default('ghcr.io/alkon/kargo-webhook-relay:0.1.0'),
   relayIngressHost: dnsSubdomain.optional(),
   relayIngressClassName: dnsSubdomain.optional(),
-  relayTarget: z.enum(['kubernetes', 'kargoWebhook']).default('kubernetes'),
   relayRoutesFile: z.string().min(1).default(DEFAULT_RELAY_ROUTES_FILE),
   webhookReceiverName: dnsSubdomain.default('ghcr'),
   webhookSecretName: dnsSubdomain.default('kargo-ghcr-webhook'),
@@ -91,13 +81,16 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   relayImage: 'string',
   relayIngressHost: 'string',
   relayIngressClassName: 'string',
-  relayTarget: 'string',
   relayRoutesFile: 'string',
   webhookReceiverName: 'string',
   webhookSecretName: 'string',
   createProjectNamespaces: 'boolean',
   kubeconfig: 'string',
   kubeContext: 'string',
+};
+
+const REMOVED_KEYS: Record<string, string> = {
+  relayTarget: 'the routes file says how the relay reaches Kargo: set relay.target in kargo-env.yaml and run `pnpm kargo-env render`',
 };
 
 export interface InfraSettings {
@@ -109,8 +102,9 @@ export interface InfraSettings {
 
 /**
  * Reads and validates every key, then the relay's routes file (`relayRoutesFile`, resolved against
- * `baseDir`: Pulumi runs the program with cwd = infra/) when the relay is on. Throws one KargoInfraError
- * listing all problems of the keys, or one naming file:line:column for the routes file.
+ * `baseDir`: Pulumi runs the program with cwd = infra/) when the relay is on, and checks its receiver
+ * targets against the installation. Throws one KargoInfraError listing all problems of the keys, one naming
+ * file:line:column for the routes file, or one listing every receiver target that cannot work.
  */
 export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cwd()): InfraSettings {
   const raw: Record<string, unknown> = {};
@@ -122,6 +116,8 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
     else if (text === 'true' || text === 'false') raw[key] = text === 'true';
     else problems.push(`${key}: must be true or false, got "${text}"`);
   }
+  // Removed keys are reported rather than ignored, so an old stack config cannot silently mean something else.
+  for (const [key, why] of Object.entries(REMOVED_KEYS)) if (cfg.get(key) !== undefined) problems.push(`${key}: no longer a setting; ${why}`);
   const parsed = InfraConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(config)'}: ${issue.message}`);
@@ -132,9 +128,14 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
     });
   }
   const config = parsed.data;
+  const relayRoutes = config.enableKargo && config.enableRelay ? loadRelayRoutes(config.relayRoutesFile, baseDir) : undefined;
+  // Checked against the installation here too, so a mismatch stops the program before any resource exists.
+  if (relayRoutes !== undefined) {
+    planRelayRoutes(relayRoutes, { namespace: config.namespace, tls: config.certManager !== 'none', receiverName: config.webhookReceiverName });
+  }
   return {
     config,
     secrets: { adminPassword: cfg.getSecret('adminPassword'), githubWebhookSecret: cfg.getSecret('githubWebhookSecret') },
-    relayRoutes: config.enableKargo && config.enableRelay ? loadRelayRoutes(config.relayRoutesFile, baseDir) : undefined,
+    relayRoutes,
   };
 }

@@ -5,6 +5,10 @@ export const InfraErrorCode = {
   InvalidConfig: 'KARGO_INFRA_INVALID_CONFIG',
   /** The relay's routes file cannot be read or is invalid (the message names file:line:column). */
   InvalidRoutesFile: 'KARGO_INFRA_INVALID_ROUTES_FILE',
+  /** The routes file's receiver targets do not fit the installation (namespace, TLS, receiver name, CA). */
+  RoutesMismatch: 'KARGO_INFRA_ROUTES_MISMATCH',
+  /** Kargo's external webhooks certificate Secret has no `ca.crt` to copy for the relay. */
+  KargoCaMissing: 'KARGO_INFRA_KARGO_CA_MISSING',
   /** A component was given props that cannot produce a valid object (names the object). */
   InvalidProps: 'KARGO_INFRA_INVALID_PROPS',
 } as const;

@@ -4,7 +4,6 @@ export {
   CertManagerMode,
   InfraConfigSchema,
   DEFAULT_RELAY_ROUTES_FILE,
-  RelayTargetMode,
   readInfraConfig,
   type InfraConfig,
   type InfraSecrets,
@@ -21,5 +20,12 @@ export {
   kargoTlsValues,
   type KargoInstallationArgs,
 } from './kargo-installation.ts';
-export { checkRelayRoutes, loadRelayRoutes, routedNamespaces, toReceiverRoutes, type RelayRoutesSource } from './relay-routes.ts';
-export { WebhookRelay, githubReceiverPath, type WebhookRelayArgs } from './webhook-relay.ts';
+export {
+  checkRelayRoutes,
+  loadRelayRoutes,
+  planRelayRoutes,
+  type KargoWebhooksEndpoint,
+  type RelayRoutesPlan,
+  type RelayRoutesSource,
+} from './relay-routes.ts';
+export { WebhookRelay, githubReceiverPath, kargoCaPem, type WebhookRelayArgs } from './webhook-relay.ts';

@@ -1,9 +1,10 @@
 // The relay's routes for the program: the routes file `kargo-env render` commits (kargo/relay/routes.yaml),
-// checked with the model's parser, and what follows from it (the Project namespaces it routes to).
+// checked with the model's parser and against the installation, and what follows from it (the Projects it reaches,
+// the receiver secret variables, whether Kargo's CA is needed).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatIssue, parseRelayRoutes, type RelayRoutes, type RelayRoutesInput } from '@kargo/model';
-import { parse, stringify } from 'yaml';
+import { formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model';
+import { relayRoutesNeeds } from '@kargo/render';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
 
 /** A routes file as read: its text (mounted verbatim) and where it came from (for messages). */
@@ -43,30 +44,79 @@ export function loadRelayRoutes(file: string, baseDir: string): RelayRoutesSourc
   return source;
 }
 
-/** The namespaces of the routes' `kubernetes` targets (= the Kargo Projects they refresh), sorted, once each. */
-export function routedNamespaces(routes: RelayRoutes): string[] {
-  const namespaces = routes.routes.flatMap((r) => r.targets.flatMap((t) => ('kubernetes' in t ? [t.kubernetes.namespace] : [])));
-  return [...new Set(namespaces)].sort();
+/** What the installation is, for checking the routes' receiver targets against it. */
+export interface KargoWebhooksEndpoint {
+  /** Kargo's namespace (its external webhooks Service lives there). */
+  readonly namespace: string;
+  /** Whether the external webhooks server serves HTTPS (false with certManager=none). */
+  readonly tls: boolean;
+  /** The receiver name every ProjectConfig declares (`webhookReceiverName`). */
+  readonly receiverName: string;
 }
 
+/** What the program must create for a routes file. */
+export interface RelayRoutesPlan {
+  /** Kargo Projects the routes reach (their namespaces): each gets the shared receiver Secret. */
+  readonly projects: string[];
+  /** `secretEnv` of the receiver targets: relay Secret keys of those names hold the shared receiver secret. */
+  readonly secretEnvs: string[];
+  /** Some receiver target names a `caFile`: the CA of Kargo's webhooks certificate is copied next to the relay. */
+  readonly needsKargoCa: boolean;
+}
+
+// The Service the chart creates for the external webhooks server, as an in-cluster host name.
+const IN_CLUSTER_HOST = /^kargo-external-webhooks-server\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/;
+
 /**
- * The same routes with each `kubernetes` target replaced by the Kargo GitHub receiver of its Project
- * (one per Project and route: Kargo's receiver refreshes every matching Warehouse of the Project itself).
- * Images, tag filters and other targets are kept as written.
+ * Checks the routes against the installation and lists what they need. Throws a KargoInfraError
+ * (`KARGO_INFRA_ROUTES_MISMATCH`) for a receiver target that cannot work with what this program installs: a
+ * full receiver URL (it derives from the receiver secret this program generates), a ClusterConfig receiver,
+ * another receiver name, the in-cluster Service of another namespace or with the wrong scheme, or a `caFile`
+ * when Kargo runs without TLS (certManager=none: there is no certificate, hence no CA, to trust).
  */
-export function toReceiverRoutes(text: string, receiverURL: (project: string) => string, secretEnv: string): string {
-  const doc = parse(text) as RelayRoutesInput;
-  const routes = doc.routes.map((route) => {
-    const targets: RelayRoutesInput['routes'][number]['targets'] = [];
-    const seen = new Set<string>();
-    for (const t of route.targets) {
-      const next = 'kubernetes' in t ? { kargoWebhook: { url: receiverURL(t.kubernetes.namespace), secretEnv } } : t;
-      const key = JSON.stringify(next);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      targets.push(next);
-    }
-    return { ...route, targets };
+export function planRelayRoutes(source: RelayRoutesSource, kargo: KargoWebhooksEndpoint): RelayRoutesPlan {
+  const routes = checkRelayRoutes(source);
+  // What the workload reads (the same function builds it), so the Secret's keys match the pod's env.
+  const needs = relayRoutesNeeds(routes);
+  const problems: string[] = [];
+  const projects = new Set<string>(needs.warehouseNamespaces);
+  routes.routes.forEach((route, i) => {
+    route.targets.forEach((target, j) => {
+      const at = `routes[${i}].targets[${j}]`;
+      if (!('kargoWebhook' in target)) return;
+      const k = target.kargoWebhook;
+      if ('url' in k) {
+        problems.push(`${at}.kargoWebhook.url: a receiver URL derives from the receiver secret, which this program generates; name the receiver by { baseURL, project, receiver, secretEnv } (relay.target: kargoWebhook in kargo-env.yaml)`);
+        return;
+      }
+      if (k.project === '') problems.push(`${at}.kargoWebhook.project: ClusterConfig receivers are not set up by this program; route to a Project's receiver`);
+      else projects.add(k.project);
+      if (k.receiver !== kargo.receiverName) {
+        problems.push(`${at}.kargoWebhook.receiver: "${k.receiver}", but the ProjectConfigs' receiver is "${kargo.receiverName}" (webhookReceiverName)`);
+      }
+      const url = new URL(k.baseURL);
+      const scheme = kargo.tls ? 'https:' : 'http:';
+      const service = IN_CLUSTER_HOST.exec(url.hostname);
+      if (service !== null && service[1] !== kargo.namespace) {
+        problems.push(`${at}.kargoWebhook.baseURL: Kargo's webhooks server in namespace "${service[1]}", but Kargo is installed in "${kargo.namespace}"`);
+      }
+      if (service !== null && url.protocol !== scheme) {
+        problems.push(`${at}.kargoWebhook.baseURL: ${url.protocol.slice(0, -1)}, but Kargo's webhooks server serves ${scheme.slice(0, -1)} (${kargo.tls ? 'self-signed TLS' : 'certManager=none: TLS off'})`);
+      }
+      if (service !== null && kargo.tls && k.caFile === undefined) {
+        problems.push(`${at}.kargoWebhook: Kargo's webhooks certificate is self-signed; the relay trusts it only through caFile`);
+      }
+      if (k.caFile !== undefined && !kargo.tls) {
+        problems.push(`${at}.kargoWebhook.caFile: certManager=none leaves Kargo without TLS, so there is no webhooks certificate whose CA could be trusted`);
+      }
+    });
   });
-  return `# Derived by the kargo-infra Pulumi program from the routes file \`kargo-env render\` writes (relayTarget=kargoWebhook).\n${stringify({ ...doc, routes })}`;
+  if (problems.length > 0) {
+    throw new KargoInfraError(InfraErrorCode.RoutesMismatch, `the relay routes in ${source.file} do not fit this installation:\n${problems.map((p) => `  ${p}`).join('\n')}`, {
+      hint: kargo.tls
+        ? `in kargo-env.yaml set relay.kargoWebhook.baseURL: https://kargo-external-webhooks-server.${kargo.namespace}.svc and relay.receiverName: ${kargo.receiverName}, then pnpm kargo-env render`
+        : `with certManager=none set relay.kargoWebhook.baseURL: http://kargo-external-webhooks-server.${kargo.namespace}.svc (no caFile) in kargo-env.yaml and re-render, or keep TLS with certManager=existing|install`,
+    });
+  }
+  return { projects: [...projects].sort(), secretEnvs: needs.secretEnvs, needsKargoCa: needs.caFiles.length > 0 };
 }

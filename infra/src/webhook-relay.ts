@@ -1,26 +1,29 @@
-// WebhookRelay: the relay's secrets, the Kargo receiver Secrets it shares with the ProjectConfigs, and its workload.
+// WebhookRelay: the relay's secrets, the Kargo receiver Secrets it shares with the ProjectConfigs, Kargo's webhooks
+// CA when the routes trust it, and the workload.
 import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { KARGO_RECEIVER_SECRET_ENV, RelaySecretKey, relayWorkloadObjects, type RelayWorkloadObject } from '@kargo/render';
-import type { RelayTargetMode } from './config.ts';
-import { checkRelayRoutes, routedNamespaces, toReceiverRoutes, type RelayRoutesSource } from './relay-routes.ts';
+import { kargoReceiverPath } from '@kargo/model';
+import { RelaySecretKey, relayWorkloadObjects, type RelayWorkloadObject } from '@kargo/render';
+import { InfraErrorCode, KargoInfraError } from './errors.ts';
+import { planRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
 
 export interface WebhookRelayArgs {
   /** Namespace of the relay (the Kargo namespace). */
   readonly namespace: pulumi.Input<string> & string;
+  /** Kargo's namespace, where its external webhooks server and certificate are. @default namespace */
+  readonly kargoNamespace?: string;
   readonly image: string;
   /**
-   * The routes file `kargo-env render` writes (kargo/relay/routes.yaml). With `target: kubernetes` the relay
-   * mounts it verbatim; its `kubernetes` targets name the Project namespaces that get RBAC and receiver Secrets.
+   * The routes file `kargo-env render` writes (kargo/relay/routes.yaml), mounted verbatim. Its `kubernetes`
+   * targets and `kargoWebhook` receivers name the Projects that get the receiver Secret; its receivers'
+   * `secretEnv`s become keys of the relay Secret; a `caFile` brings Kargo's webhooks CA next to the relay.
    */
   readonly routes: RelayRoutesSource;
-  /** `kubernetes` (patch the Warehouse, as render's routes do) or `kargoWebhook` (Kargo's GitHub receiver). */
-  readonly target: RelayTargetMode;
   /** GitHub's webhook secret; generated (and exported as a secret) when absent. */
   readonly githubWebhookSecret?: pulumi.Input<string> | undefined;
-  /** Receiver name in each ProjectConfig. @default `ghcr` */
+  /** Receiver name in each ProjectConfig; receiver targets must name it. @default `ghcr` */
   readonly receiverName?: string;
   /** Secret (key `secret`) each ProjectConfig's receiver references. @default `kargo-ghcr-webhook` */
   readonly receiverSecretName?: string;
@@ -28,8 +31,13 @@ export interface WebhookRelayArgs {
   readonly createProjectNamespaces?: boolean;
   /** Whether Kargo's external webhooks server serves HTTPS (self-signed through cert-manager). */
   readonly kargoWebhooksTls: boolean;
-  readonly kargoWebhooksServiceName: string;
+  /** The chart's certificate Secret of the external webhooks server (its `ca.crt` is copied for `caFile`). */
   readonly kargoWebhooksCertSecret: string;
+  /**
+   * The Kargo release: the certificate Secret exists once it is ready, so the CA is read after it (and not at
+   * all in the preview of a first install, when it does not exist yet).
+   */
+  readonly kargoRelease?: pulumi.CustomResource;
   readonly ingress?: { readonly host: string; readonly className?: string | undefined } | undefined;
   /** Resources the workload waits for (the Kargo release: CRDs and the webhook server). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -37,7 +45,21 @@ export interface WebhookRelayArgs {
 
 /** Kargo's receiver path: `/github/<hex sha256(project + receiverName + secret)>` (reference/kargo.md §a). */
 export function githubReceiverPath(project: string, receiverName: string, secret: string): string {
-  return `/github/${createHash('sha256').update(project + receiverName + secret).digest('hex')}`;
+  return kargoReceiverPath({ project, receiver: receiverName, secret });
+}
+
+/**
+ * The CA bundle of a cert-manager certificate Secret's `data` (base64 values), as PEM. Throws a KargoInfraError
+ * when `ca.crt` is missing or holds no certificate: the relay would otherwise fail at boot on an empty bundle.
+ */
+export function kargoCaPem(data: Readonly<Record<string, string>> | undefined, secretId: string): string {
+  const pem = Buffer.from(data?.['ca.crt'] ?? '', 'base64').toString('utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new KargoInfraError(InfraErrorCode.KargoCaMissing, `Secret ${secretId} has no PEM certificate under ca.crt, so the relay cannot trust Kargo's webhooks server`, {
+      hint: "check the cert-manager Certificate of Kargo's external webhooks server (kubectl -n <namespace> describe certificate)",
+    });
+  }
+  return pem;
 }
 
 /** Pulumi resource for one of @kargo/render's relay objects; typed resources keep Pulumi's readiness await logic. */
@@ -73,6 +95,19 @@ function applyManifest(resourceName: string, m: RelayWorkloadObject, opts: pulum
   }
 }
 
+/** Pod-template annotation carrying the sha256 of the copied Kargo CA, so a new CA rolls the relay. */
+export const CA_CHECKSUM_ANNOTATION = 'kargo-env.dev/kargo-ca-sha256';
+
+/** The Deployment with one more pod-template annotation (an Output: the Deployment waits for it). */
+function withPodAnnotation(m: Extract<RelayWorkloadObject, { kind: 'Deployment' }>, key: string, value: pulumi.Output<string>): RelayWorkloadObject {
+  const template = m.spec?.template;
+  // Typed as the plain object render builds; Pulumi resolves the Output inside it when the resource registers.
+  return {
+    ...m,
+    spec: { ...m.spec, template: { ...template, metadata: { ...template?.metadata, annotations: { ...template?.metadata?.annotations, [key]: value as unknown as string } } } },
+  } as RelayWorkloadObject;
+}
+
 export class WebhookRelay extends pulumi.ComponentResource {
   /** GitHub's webhook secret (secret output): paste it into the GitHub hook. */
   readonly githubWebhookSecret: pulumi.Output<string>;
@@ -86,20 +121,22 @@ export class WebhookRelay extends pulumi.ComponentResource {
     const parent = { parent: this };
     const receiverName = args.receiverName ?? 'ghcr';
     const receiverSecretName = args.receiverSecretName ?? 'kargo-ghcr-webhook';
-    // Project = namespace in Kargo, so the routes' Warehouse namespaces are the Projects to wire up.
-    const projects = routedNamespaces(checkRelayRoutes(args.routes));
+    const kargoNamespace = args.kargoNamespace ?? args.namespace;
+    const plan = planRelayRoutes(args.routes, { namespace: kargoNamespace, tls: args.kargoWebhooksTls, receiverName });
 
     const github =
       args.githubWebhookSecret === undefined
         ? new random.RandomPassword(`${name}-github-webhook-secret`, { length: 40, special: false }, parent).result
         : pulumi.output(args.githubWebhookSecret);
+    // Every ProjectConfig declares the receiver (render adds it whenever the relay is on), so its Secret is needed
+    // whatever the routes' target; the relay itself holds it only for kargoWebhook targets.
     const receiverSecret = new random.RandomPassword(`${name}-kargo-receiver-secret`, { length: 48, special: false }, parent).result;
     const adminToken = new random.RandomPassword(`${name}-admin-token`, { length: 40, special: false }, parent).result;
 
     // Each Project's receiver Secret holds the same value the relay signs with, so the relay's
     // `kargoWebhook` targets and GitHub-direct deliveries to Kargo both verify.
     const receiverDeps: pulumi.Resource[] = [];
-    for (const project of projects) {
+    for (const project of plan.projects) {
       const ns =
         args.createProjectNamespaces === false
           ? undefined
@@ -134,47 +171,58 @@ export class WebhookRelay extends pulumi.ComponentResource {
         type: 'Opaque',
         stringData: {
           [RelaySecretKey.githubWebhookSecrets]: pulumi.secret(github),
-          [RelaySecretKey.kargoReceiverSecret]: pulumi.secret(receiverSecret),
           [RelaySecretKey.adminToken]: pulumi.secret(adminToken),
+          // The workload reads each receiver target's `secretEnv` from the key of that name.
+          ...Object.fromEntries(plan.secretEnvs.map((env) => [env, pulumi.secret(receiverSecret)])),
         },
       },
       parent,
     );
 
-    const scheme = args.kargoWebhooksTls ? 'https' : 'http';
-    const base = `${scheme}://${args.kargoWebhooksServiceName}.${args.namespace}.svc`;
-    const kubernetesMode = args.target === 'kubernetes';
-    // kubernetes: the committed file, verbatim. kargoWebhook: receiver URLs derive from the receiver secret,
-    // so the ConfigMap's data is that Output; the objects are built without Warehouse access (no RBAC).
-    const receiverRoutes = kubernetesMode
-      ? undefined
-      : receiverSecret.apply((s) => toReceiverRoutes(args.routes.text, (project) => `${base}${githubReceiverPath(project, receiverName, s)}`, KARGO_RECEIVER_SECRET_ENV));
+    // The chart's webhooks certificate is self-signed by cert-manager (its `ca.crt` is the issuing CA); the relay
+    // trusts exactly that CA, copied into its namespace as a ConfigMap (a CA bundle is public; the Secret beside
+    // it also holds the private key, which the relay must not be able to mount).
+    const caDeps: pulumi.Resource[] = [];
+    const caName = `${name}-kargo-ca`;
+    let caChecksum: pulumi.Output<string> | undefined;
+    if (plan.needsKargoCa) {
+      const certId = `${kargoNamespace}/${args.kargoWebhooksCertSecret}`;
+      const cert = k8s.core.v1.Secret.get(
+        `${name}-kargo-webhooks-cert`,
+        // An id that waits for the release: unknown in the preview of a first install (no read), read after it otherwise.
+        args.kargoRelease === undefined ? certId : args.kargoRelease.id.apply(() => certId),
+        { parent: this, ...(args.kargoRelease === undefined ? {} : { dependsOn: [args.kargoRelease] }) },
+      );
+      const ca = cert.data.apply((data) => kargoCaPem(data, certId));
+      caDeps.push(new k8s.core.v1.ConfigMap(caName, { metadata: { name: caName, namespace: args.namespace }, data: { 'ca.crt': ca } }, parent));
+      // The relay reads caFile at boot only: a changed CA (a renewed certificate) must roll the pod.
+      caChecksum = ca.apply((pem) => createHash('sha256').update(pem).digest('hex'));
+    }
 
     const manifests = relayWorkloadObjects({
       name,
       namespace: args.namespace,
       image: args.image,
       secretName: name,
-      routesYaml: kubernetesMode ? args.routes.text : 'routes: []\n',
-      kargoNamespace: args.namespace,
-      ...(!kubernetesMode && args.kargoWebhooksTls ? { kargoCaSecretName: args.kargoWebhooksCertSecret } : {}),
+      routesYaml: args.routes.text,
+      kargoNamespace,
+      ...(plan.needsKargoCa ? { caBundle: { configMapName: caName } } : {}),
       ...(args.ingress === undefined
         ? {}
         : { ingress: { host: args.ingress.host, ...(args.ingress.className === undefined ? {} : { className: args.ingress.className }) } }),
     });
-    const deps = [relaySecret, ...receiverDeps, ...(args.dependsOn ?? [])];
+    const deps = [relaySecret, ...receiverDeps, ...caDeps, ...(args.dependsOn ?? [])];
     for (const m of manifests) {
       const objectName = m.metadata?.name ?? name;
       const objectNs = m.metadata?.namespace ?? args.namespace;
       const resourceName = `${name}-${m.kind.toLowerCase()}-${objectNs === args.namespace ? '' : `${objectNs}-`}${objectName}`;
-      const input = m.kind === 'ConfigMap' && receiverRoutes !== undefined ? { ...m, data: { 'routes.yaml': receiverRoutes } } : m;
-      applyManifest(resourceName, input as RelayWorkloadObject, { parent: this, dependsOn: deps });
+      applyManifest(resourceName, m.kind === 'Deployment' && caChecksum !== undefined ? withPodAnnotation(m, CA_CHECKSUM_ANNOTATION, caChecksum) : m, { parent: this, dependsOn: deps });
     }
 
     this.githubWebhookSecret = pulumi.secret(github);
     this.url = args.ingress === undefined ? `http://${name}.${args.namespace}.svc/webhooks/github` : `https://${args.ingress.host}/webhooks/github`;
     this.receiverPaths = pulumi.secret(
-      receiverSecret.apply((s) => Object.fromEntries(projects.map((p) => [p, githubReceiverPath(p, receiverName, s)]))),
+      receiverSecret.apply((s) => Object.fromEntries(plan.projects.map((p) => [p, githubReceiverPath(p, receiverName, s)]))),
     );
     this.registerOutputs({ githubWebhookSecret: this.githubWebhookSecret, url: this.url, receiverPaths: this.receiverPaths });
   }

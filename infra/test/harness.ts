@@ -29,12 +29,52 @@ export interface Registration {
   inputs: Record<string, unknown>;
 }
 
+/** A read of an existing object (`Resource.get`): what the program asked for and what the mock answered. */
+export interface Read {
+  readonly type: string;
+  readonly name: string;
+  readonly id: string;
+  readonly parentUrn: string;
+  readonly dependencies: readonly string[];
+}
+
 export interface ProgramRun {
   readonly resources: Registration[];
+  readonly reads: Read[];
   readonly outputs: Record<string, unknown>;
   readonly secretOutputs: Set<string>;
   find(type: string, name: string): Registration;
   urnOf(r: Registration): string;
+}
+
+interface WireReadRequest {
+  getType(): string;
+  getName(): string;
+  getId(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+
+/** The PEM the mock cluster's cert-manager issued to Kargo's external webhooks server (a public CA, test only). */
+export const MOCK_KARGO_CA = '-----BEGIN CERTIFICATE-----\nMIIBmockKargoWebhooksCA\n-----END CERTIFICATE-----\n';
+/** That Secret's private key: must never leave it. */
+export const MOCK_KARGO_TLS_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEmockKargoWebhooksKey\n-----END PRIVATE KEY-----\n';
+
+/** Objects that exist in the mock cluster before the program runs, by type and `namespace/name`. */
+export type ExistingObjects = Record<string, Record<string, Record<string, unknown>>>;
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** What the mock cluster holds by default: the certificate Secret cert-manager writes for Kargo's webhooks server. */
+export function defaultExisting(namespace = 'kargo-ns'): ExistingObjects {
+  return {
+    'kubernetes:core/v1:Secret': {
+      [`${namespace}/kargo-external-webhooks-server-cert`]: {
+        type: 'kubernetes.io/tls',
+        data: { 'ca.crt': b64(MOCK_KARGO_CA), 'tls.crt': b64(MOCK_KARGO_CA), 'tls.key': b64(MOCK_KARGO_TLS_KEY) },
+      },
+    },
+  };
 }
 
 interface WireRequest {
@@ -66,14 +106,25 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
  * Sets mocks and config FIRST, then imports a fresh copy of the program (vi.resetModules), waits for
  * every registration and resolves the stack outputs. Config keys are given without the project prefix.
  */
-export async function runProgram(config: Record<string, string | boolean | object> = {}, secretKeys: readonly string[] = []): Promise<ProgramRun> {
+export async function runProgram(
+  config: Record<string, string | boolean | object> = {},
+  secretKeys: readonly string[] = [],
+  existing: ExistingObjects = defaultExisting(),
+): Promise<ProgramRun> {
   vi.resetModules();
   const resources: Registration[] = [];
+  const reads: Read[] = [];
   const byName = new Map<string, Registration>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
+        if (args.id !== undefined && args.id !== '') {
+          // A read (`Resource.get`): answer from the mock cluster, like the provider would, or fail as it would.
+          const found = existing[args.type]?.[args.id];
+          if (found === undefined) throw new Error(`${args.type} ${args.id} not found`);
+          return { id: args.id, state: { ...found, metadata: { name: args.id.split('/').pop(), namespace: args.id.split('/')[0] } } };
+        }
         const reg = byName.get(`${args.type}::${args.name}`);
         if (reg !== undefined) reg.inputs = unwrapSecrets(inputs) as Record<string, unknown>;
         return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
@@ -103,6 +154,11 @@ export async function runProgram(config: Record<string, string | boolean | objec
     byName.set(`${reg.type}::${reg.name}`, reg);
     return original(req, cb);
   };
+  const originalRead = (monitor as unknown as { readResource(req: WireReadRequest, cb: unknown): unknown }).readResource.bind(monitor);
+  (monitor as unknown as { readResource(req: WireReadRequest, cb: unknown): unknown }).readResource = (req, cb) => {
+    reads.push({ type: req.getType(), name: req.getName(), id: req.getId(), parentUrn: req.getParent(), dependencies: req.getDependenciesList() });
+    return originalRead(req, cb);
+  };
   const all: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) all[`kargo-infra:${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `kargo-infra:${k}`));
@@ -125,6 +181,7 @@ export async function runProgram(config: Record<string, string | boolean | objec
   };
   return {
     resources,
+    reads,
     outputs,
     secretOutputs,
     urnOf,
@@ -160,6 +217,6 @@ export function unwrapSecrets(value: unknown): unknown {
 }
 
 /** The parent's name, taken from its URN ('' for none). */
-export function parentName(r: Registration): string {
+export function parentName(r: { readonly parentUrn: string }): string {
   return r.parentUrn === '' ? '' : (r.parentUrn.split('::').pop() ?? '');
 }

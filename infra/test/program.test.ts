@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parsePipelineConfig, parseRelayRoutes } from '@kargo/model';
+import { kargoReceiverPath, parsePipelineConfig, parseRelayRoutes } from '@kargo/model';
 import { kargoConfigsApplication, manifestFile, renderPipelines } from '@kargo/render';
 import { parse } from 'yaml';
 import bcrypt from 'bcryptjs';
 import { describe, expect, test } from 'vitest';
 import { InfraErrorCode } from '../src/errors.ts';
-import { mockState, parentName, plainStrings, runProgram, type Loose, type ProgramRun, type Registration } from './harness.ts';
+import { kargoCaPem } from '../src/webhook-relay.ts';
+import { MOCK_KARGO_CA, MOCK_KARGO_TLS_KEY, mockState, parentName, plainStrings, runProgram, type Loose, type ProgramRun, type Registration } from './harness.ts';
 
 const T = {
   kargo: 'kargo:infra:KargoInstallation',
@@ -44,6 +45,18 @@ const routesFile = (text: string): string => {
   return path;
 };
 const enabled = (extra: Record<string, string | boolean | object> = {}, secrets: string[] = []) => runProgram({ enableKargo: 'true', ...extra }, secrets);
+
+/** The example kargo-env.yaml with `relay:` replaced, rendered: the routes file `kargo-env render` would write. */
+function renderedRoutes(relay: string): string {
+  const text = readFileSync(join(REPO, 'kargo-env.yaml'), 'utf8').replace(/^relay:\n( {2}.*\n)+/m, `relay:\n${relay}`);
+  const config = parsePipelineConfig(text);
+  if (!config.ok) throw new Error(config.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  return renderPipelines(config.value).files.get('relay/routes.yaml') ?? '';
+}
+/** kargoWebhook over the chart's self-signed TLS, trusting its CA (the config defaults). */
+const RECEIVER_ROUTES = renderedRoutes('  enabled: true\n  target: kargoWebhook\n');
+/** kargoWebhook over plain HTTP (certManager=none). */
+const HTTP_RECEIVER_ROUTES = renderedRoutes('  enabled: true\n  target: kargoWebhook\n  kargoWebhook: { baseURL: http://kargo-external-webhooks-server.kargo-ns.svc }\n');
 
 describe('enableKargo', () => {
   test('unset (the default) registers no resource and exports nothing but the flag', async () => {
@@ -149,7 +162,7 @@ describe('Kargo chart', () => {
   test('no password, hash, signing key or webhook secret appears in plain text in any resource input', async () => {
     const variants: Record<string, string>[] = [{}, { adminPassword: 'correct horse battery staple', githubWebhookSecret: 'gh-hook-secret-value' }];
     for (const extra of variants) {
-      const run = await enabled({ ...extra, relayTarget: 'kargoWebhook' }, Object.keys(extra));
+      const run = await enabled({ ...extra, relayRoutesFile: routesFile(RECEIVER_ROUTES) }, Object.keys(extra));
       const secrets = [
         ...Object.values(extra),
         ...run.resources.filter((r) => r.type.startsWith('random:')).flatMap((r) => {
@@ -159,6 +172,9 @@ describe('Kargo chart', () => {
         (run.find(T.secret, 'kargo-admin-credentials').inputs.stringData as Record<string, string>).ADMIN_ACCOUNT_PASSWORD_HASH!,
       ];
       expect(secrets.length).toBeGreaterThanOrEqual(6);
+      // The private key of Kargo's webhooks certificate never leaves its Secret (only the CA is copied).
+      secrets.push(MOCK_KARGO_TLS_KEY, Buffer.from(MOCK_KARGO_TLS_KEY).toString('base64'));
+      expect(run.reads.map((r) => r.id)).toEqual(['kargo-ns/kargo-external-webhooks-server-cert']);
       for (const r of run.resources) {
         const plain = plainStrings(r.wire).join('\n');
         for (const s of secrets) expect(plain.includes(s), `${r.type} ${r.name} carries a secret in plain text`).toBe(false);
@@ -254,13 +270,12 @@ describe('relay', () => {
     const c = pod.containers[0];
     expect(c.image).toBe('ghcr.io/me/relay@sha256:' + 'a'.repeat(64));
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    // kubernetes targets (the committed routes): no receiver secret in the pod.
     expect(c.env.map((e: { name: string }) => e.name).sort()).toEqual(
-      ['GITHUB_WEBHOOK_SECRETS_FILE', 'HOST', 'KARGO_RECEIVER_SECRET', 'PORT', 'RELAY_ADMIN_TOKEN', 'RELAY_DATA_DIR', 'RELAY_ROUTES_FILE'].sort(),
+      ['GITHUB_WEBHOOK_SECRETS_FILE', 'HOST', 'PORT', 'RELAY_ADMIN_TOKEN', 'RELAY_DATA_DIR', 'RELAY_ROUTES_FILE'].sort(),
     );
-    // The relay's Secret holds the same receiver secret as the Project's receiver Secret.
     const relaySecret = run.find(T.secret, `${R}-secret`).inputs.stringData as Record<string, string>;
-    const projectSecret = run.find(T.secret, `${R}-receiver-flask-app`).inputs.stringData as Record<string, string>;
-    expect(relaySecret['kargo-receiver-secret']).toBe(projectSecret.secret);
+    expect(Object.keys(relaySecret).sort()).toEqual(['admin-token', 'github-webhook-secrets']);
     expect(relaySecret['github-webhook-secrets']).toBe(run.outputs.githubWebhookSecret);
   });
 
@@ -268,33 +283,6 @@ describe('relay', () => {
     const run = await enabled();
     const cm = run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>;
     expect(cm).toEqual({ 'routes.yaml': COMMITTED_ROUTES });
-  });
-
-  test('kargoWebhook: one receiver target per Project and route, tag filter kept, other targets kept', async () => {
-    const run = await enabled({
-      relayTarget: 'kargoWebhook',
-      certManager: 'none',
-      relayRoutesFile: routesFile(`routes:
-  - image: ghcr.io/a/one
-    tags: { strategy: SemVer, constraint: ^2.0.0 }
-    targets:
-      - kubernetes: { namespace: alpha, warehouse: one }
-      - kubernetes: { namespace: alpha, warehouse: one-canary }
-      - log: {}
-`),
-    });
-    const text = (run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>)['routes.yaml']!;
-    const parsed = parseRelayRoutes(text);
-    if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
-    const paths = run.outputs.webhookReceiverPaths as Record<string, string>;
-    expect(parsed.value.routes).toEqual([
-      {
-        image: 'ghcr.io/a/one',
-        tags: expect.objectContaining({ strategy: 'SemVer', constraint: '^2.0.0' }),
-        forwardUntagged: false,
-        targets: [{ kargoWebhook: { url: `http://kargo-external-webhooks-server.kargo-ns.svc${paths.alpha}`, secretEnv: 'KARGO_RECEIVER_SECRET' } }, { log: {} }],
-      },
-    ]);
   });
 
   test.each([
@@ -320,23 +308,128 @@ describe('relay', () => {
     expect(run.resources.some((r) => r.type === T.relay)).toBe(false);
   });
 
-  test.each(['kubernetes', 'kargoWebhook'] as const)('relayTarget=%s writes a routes file the relay accepts', async (mode) => {
-    const run = await enabled({ relayTarget: mode, certManager: 'none' });
-    const text = (run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>)['routes.yaml']!;
-    const parsed = parseRelayRoutes(text);
-    expect(parsed.ok).toBe(true);
-    if (!parsed.ok) return;
-    expect(parsed.warnings).toEqual([]);
-    const [route] = parsed.value.routes;
-    expect(route?.image).toBe('ghcr.io/alkon/flask-app');
-    const paths = run.outputs.webhookReceiverPaths as Record<string, string>;
-    expect(route?.targets).toEqual(
-      mode === 'kubernetes'
-        ? [{ kubernetes: { namespace: 'flask-app', warehouse: 'flask-app' } }]
-        : [{ kargoWebhook: { url: `http://kargo-external-webhooks-server.kargo-ns.svc${paths['flask-app']}`, secretEnv: 'KARGO_RECEIVER_SECRET' } }],
+});
+
+describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-env.yaml)', () => {
+  const receiverSecret = () => mockState(T.password, `${R}-kargo-receiver-secret`, {}).result as string;
+
+  test('self-signed TLS: exactly the kubernetes set minus Warehouse RBAC, plus the CA read and its ConfigMap', async () => {
+    const [kubernetes, receiver] = [await enabled(), await enabled({ relayRoutesFile: routesFile(RECEIVER_ROUTES) })];
+    const rbac = [`${T.role} ${R}-role-flask-app-${R}-warehouses <- ${R}`, `${T.roleBinding} ${R}-rolebinding-flask-app-${R}-warehouses <- ${R}`];
+    expect(triples(receiver)).toEqual(
+      [...triples(kubernetes).filter((t) => !rbac.includes(t)), `${T.configMap} ${R}-kargo-ca <- ${R}`].sort(),
     );
-    // Without Warehouse targets the relay gets no API access at all.
-    expect(run.resources.filter((r) => r.type === T.role).length).toBe(mode === 'kubernetes' ? 1 : 0);
+    expect(kubernetes.reads).toEqual([]);
+    // The chart's certificate Secret in Kargo's namespace, read once the release is ready.
+    expect(receiver.reads.map((r) => `${r.type} ${r.name} ${r.id} <- ${parentName(r)}`)).toEqual([
+      `${T.secret} ${R}-kargo-webhooks-cert kargo-ns/kargo-external-webhooks-server-cert <- ${R}`,
+    ]);
+    expect(receiver.reads[0]?.dependencies).toContain(receiver.urnOf(receiver.find(T.release, 'kargo')));
+  });
+
+  test('the routes file is mounted verbatim and asks for the receiver, not the Warehouse', async () => {
+    const run = await enabled({ relayRoutesFile: routesFile(RECEIVER_ROUTES) });
+    const text = (run.find(T.configMap, `${R}-configmap-${R}-routes`).inputs.data as Record<string, string>)['routes.yaml'];
+    expect(text).toBe(RECEIVER_ROUTES);
+    const parsed = parseRelayRoutes(text ?? '');
+    if (!parsed.ok) throw new Error('routes rejected');
+    expect(parsed.value.routes.map((r) => r.targets)).toEqual([
+      [{ kargoWebhook: { baseURL: 'https://kargo-external-webhooks-server.kargo-ns.svc', project: 'flask-app', receiver: 'ghcr', secretEnv: 'KARGO_RECEIVER_SECRET', caFile: '/etc/kargo-webhooks-ca/ca.crt' } }],
+    ]);
+  });
+
+  test('the CA (only) is copied into the relay namespace and mounted where caFile points', async () => {
+    const run = await enabled({ relayRoutesFile: routesFile(RECEIVER_ROUTES) });
+    const ca = run.find(T.configMap, `${R}-kargo-ca`);
+    expect(ca.inputs).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${R}-kargo-ca`, namespace: 'kargo-ns' }, data: { 'ca.crt': MOCK_KARGO_CA } });
+    const pod = (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'kargo-ca', configMap: { name: `${R}-kargo-ca`, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'kargo-ca', mountPath: '/etc/kargo-webhooks-ca', readOnly: true });
+    expect(run.find(T.deployment, `${R}-deployment-${R}`).dependencies).toContain(run.urnOf(ca));
+    // The relay reads the CA at boot: the pod template carries its checksum, so a renewed CA rolls the pod.
+    const sha = createHash('sha256').update(MOCK_KARGO_CA).digest('hex');
+    expect((run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.metadata.annotations).toEqual({ 'kargo-env.dev/kargo-ca-sha256': sha });
+    const plain = await enabled();
+    expect((plain.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.metadata.annotations).toBeUndefined();
+  });
+
+  test('one receiver secret: the Project\'s receiver Secret and the relay Secret under the route\'s variable, read by the pod', async () => {
+    const run = await enabled({ relayRoutesFile: routesFile(RECEIVER_ROUTES) });
+    const relaySecret = run.find(T.secret, `${R}-secret`).inputs.stringData as Record<string, string>;
+    const projectSecret = run.find(T.secret, `${R}-receiver-flask-app`);
+    expect(relaySecret).toEqual({ 'github-webhook-secrets': run.outputs.githubWebhookSecret, 'admin-token': expect.any(String), KARGO_RECEIVER_SECRET: receiverSecret() });
+    expect(projectSecret.inputs).toMatchObject({ metadata: { name: 'kargo-ghcr-webhook', namespace: 'flask-app' }, stringData: { secret: receiverSecret() } });
+    const c = (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec.containers[0];
+    expect(c.env).toContainEqual({ name: 'KARGO_RECEIVER_SECRET', valueFrom: { secretKeyRef: { name: R, key: 'KARGO_RECEIVER_SECRET' } } });
+    // The path the relay will compute at boot is the one exported (and the one Kargo serves).
+    expect(run.outputs.webhookReceiverPaths).toEqual({ 'flask-app': kargoReceiverPath({ project: 'flask-app', receiver: 'ghcr', secret: receiverSecret() }) });
+    const pod = (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('certManager=none with an http baseURL: no CA read, no CA ConfigMap, no RBAC', async () => {
+    const run = await enabled({ certManager: 'none', relayRoutesFile: routesFile(HTTP_RECEIVER_ROUTES) });
+    expect(run.reads).toEqual([]);
+    expect(run.resources.filter((r) => r.type === T.configMap).map((r) => r.name)).toEqual([`${R}-configmap-${R}-routes`]);
+    expect(run.resources.filter((r) => r.type === T.role || r.type === T.roleBinding)).toEqual([]);
+    expect(run.find(T.secret, `${R}-secret`).inputs.stringData).toHaveProperty('KARGO_RECEIVER_SECRET');
+  });
+
+  test('receivers in several Projects and a custom variable: a receiver Secret and namespace per Project, one key', async () => {
+    const run = await enabled({
+      relayRoutesFile: routesFile(`routes:
+  - image: ghcr.io/a/one
+    targets:
+      - kargoWebhook: { baseURL: http://kargo-external-webhooks-server.kargo-ns.svc, project: alpha, receiver: ghcr, secretEnv: HOOK_SECRET }
+      - kargoWebhook: { baseURL: http://kargo-external-webhooks-server.kargo-ns.svc, project: beta, receiver: ghcr, secretEnv: HOOK_SECRET }
+      - kubernetes: { namespace: gamma, warehouse: one }
+`),
+      certManager: 'none',
+    });
+    expect(run.resources.filter((r) => r.name.startsWith(`${R}-receiver-`)).map((r) => r.name)).toEqual([`${R}-receiver-alpha`, `${R}-receiver-beta`, `${R}-receiver-gamma`]);
+    expect(run.resources.filter((r) => r.type === T.ns && r.name.startsWith(`${R}-project-`)).map((r) => r.name)).toEqual([`${R}-project-alpha`, `${R}-project-beta`, `${R}-project-gamma`]);
+    expect(Object.keys(run.find(T.secret, `${R}-secret`).inputs.stringData as object).sort()).toEqual(['HOOK_SECRET', 'admin-token', 'github-webhook-secrets']);
+    expect(run.resources.filter((r) => r.type === T.role).map((r) => (r.inputs.metadata as { namespace: string }).namespace)).toEqual(['gamma']);
+  });
+
+  const target = (fields: string) => routesFile(`routes:\n  - image: ghcr.io/a/one\n    targets:\n      - kargoWebhook: { ${fields} }\n`);
+  const HTTPS = 'baseURL: https://kargo-external-webhooks-server.kargo-ns.svc';
+  test.each([
+    ['a caFile with certManager=none (no certificate, no CA)', { certManager: 'none', relayRoutesFile: routesFile(RECEIVER_ROUTES) }, /caFile: certManager=none leaves Kargo without TLS/],
+    ['https to the in-cluster Service with certManager=none', { certManager: 'none', relayRoutesFile: target(`${HTTPS}, project: p, receiver: ghcr, secretEnv: S`) }, /baseURL: https, but Kargo's webhooks server serves http/],
+    ['http to the in-cluster Service with TLS on', { relayRoutesFile: routesFile(HTTP_RECEIVER_ROUTES) }, /baseURL: http, but Kargo's webhooks server serves https/],
+    ['https to the self-signed Service without caFile', { relayRoutesFile: target(`${HTTPS}, project: p, receiver: ghcr, secretEnv: S`) }, /self-signed; the relay trusts it only through caFile/],
+    ['Kargo in another namespace', { namespace: 'kargo', relayRoutesFile: routesFile(RECEIVER_ROUTES) }, /namespace "kargo-ns", but Kargo is installed in "kargo"/],
+    ['another receiver name', { webhookReceiverName: 'registry', relayRoutesFile: routesFile(RECEIVER_ROUTES) }, /receiver: "ghcr", but the ProjectConfigs' receiver is "registry"/],
+    ['a full receiver URL', { relayRoutesFile: target('url: https://kargo.example.com/github/abc, secretEnv: S') }, /kargoWebhook\.url: a receiver URL derives from the receiver secret/],
+    ['a ClusterConfig receiver', { relayRoutesFile: target(`${HTTPS}, project: "", receiver: ghcr, secretEnv: S, caFile: /etc/ca/ca.crt`) }, /ClusterConfig receivers are not set up/],
+  ] as [string, Record<string, string>, RegExp][])('rejects %s before registering anything', async (_what, config, message) => {
+    const err: unknown = await enabled(config).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: InfraErrorCode.RoutesMismatch, message: expect.stringMatching(message) });
+    expect((err as { message: string }).message).toMatch(/routes\[0\]\.targets\[0\]/);
+    expect((err as { hint: string }).hint).toMatch(/kargo-env/);
+  });
+
+  test('the CA is taken from ca.crt only; a Secret without a PEM there is a KargoInfraError naming it', () => {
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    expect(kargoCaPem({ 'ca.crt': b64(MOCK_KARGO_CA), 'tls.key': b64(MOCK_KARGO_TLS_KEY) }, 'ns/cert')).toBe(MOCK_KARGO_CA);
+    const bad: (Record<string, string> | undefined)[] = [undefined, {}, { 'tls.key': b64(MOCK_KARGO_TLS_KEY) }, { 'ca.crt': b64('not a certificate') }];
+    for (const data of bad) {
+      expect(() => kargoCaPem(data, 'kargo-ns/kargo-external-webhooks-server-cert')).toThrow(
+        expect.objectContaining({ code: InfraErrorCode.KargoCaMissing, message: expect.stringContaining('kargo-ns/kargo-external-webhooks-server-cert has no PEM certificate under ca.crt') }),
+      );
+    }
+  });
+
+  test('the removed relayTarget key is an error that says where the choice lives now', async () => {
+    const err: unknown = await enabled({ relayTarget: 'kargoWebhook' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: InfraErrorCode.InvalidConfig, message: expect.stringContaining('relayTarget: no longer a setting; the routes file says how the relay reaches Kargo: set relay.target in kargo-env.yaml') });
   });
 });
 

@@ -19,7 +19,13 @@ describe('defaults reproduce the seed', () => {
   const pipeline = config.pipelines[0]!;
 
   it('fills the pipeline from app, image and repo alone', () => {
-    expect(config.relay).toEqual({ enabled: false, receiverName: 'ghcr', secretName: 'kargo-ghcr-webhook' });
+    expect(config.relay).toEqual({
+      enabled: false,
+      receiverName: 'ghcr',
+      secretName: 'kargo-ghcr-webhook',
+      target: 'kubernetes',
+      kargoWebhook: { baseURL: 'https://kargo-external-webhooks-server.kargo-ns.svc', caFile: '/etc/kargo-webhooks-ca/ca.crt', secretEnv: 'KARGO_RECEIVER_SECRET' },
+    });
     expect(pipeline).toMatchObject({
       name: 'flask-app',
       app: 'flask-app',

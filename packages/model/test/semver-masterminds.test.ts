@@ -1,7 +1,7 @@
 // Every row of Masterminds/semver v3.4.0's own test tables (read from ../shared) must agree with our port.
 import { describe, expect, it } from 'vitest';
 import { parseConstraint, parseVersion, satisfies } from '../src/images/index.ts';
-import { readSharedJson } from './shared.ts';
+import { readSharedJson } from '@kargo/upstream-schemas';
 
 interface Tables {
   constraintCheck: { constraint: string; version: string; matches: boolean }[];

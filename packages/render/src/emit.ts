@@ -62,6 +62,7 @@ export const KEY_ORDER: Readonly<Record<string, readonly string[]>> = {
 
   [`${RELAY_ROUTES_KIND} routes[]`]: ['image', 'tags', 'forwardUntagged', 'targets'],
   [`${RELAY_ROUTES_KIND} routes[].tags`]: ['strategy', 'constraint', 'strictSemvers', 'allow', 'ignore'],
+  [`${RELAY_ROUTES_KIND} routes[].targets[].kargoWebhook`]: ['url', 'baseURL', 'project', 'receiver', 'secretEnv', 'caFile'],
 };
 
 /** One node of the compiled table: the rank of each preferred key here, and the contexts below. */

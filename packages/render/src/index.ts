@@ -21,15 +21,18 @@ export { PresetArg, VerificationTemplate, type VerificationTemplateProps } from 
 export { EnvironmentApplication, type ChartLocation, type EnvironmentApplicationProps } from './constructs/environment-application.ts';
 export { PipelineAppProject, SyncWindowKind, type PipelineAppProjectProps, type SyncWindow } from './constructs/pipeline-app-project.ts';
 export { KargoConfigsApp, RESOURCES_FINALIZER, kargoConfigsApplication, type KargoConfigsAppProps } from './constructs/kargo-configs-app.ts';
-export { RelayRoutes, type RelayRoutesDocument, type RelayRoutesProps, type RelayWarehouse } from './constructs/relay-routes.ts';
+export { RelayRoutes, type RelayRoutesDocument, type RelayRoutesProps, type RelayRoutesTarget, type RelayWarehouse } from './constructs/relay-routes.ts';
 export {
   KARGO_RECEIVER_SECRET_ENV,
   RELAY_NAME,
   RELAY_PORT,
   RelaySecretKey,
   RelayWorkload,
+  relayRoutesNeeds,
   relayWorkloadObjects,
+  type RelayCaBundle,
   type RelayIngressProps,
+  type RelayRoutesNeeds,
   type RelayWorkloadObject,
   type RelayWorkloadProps,
   type RelayWorkloadResources,

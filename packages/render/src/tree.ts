@@ -95,7 +95,11 @@ export function renderPipelines(config: PipelineConfig, opts: RenderOptions = {}
   if (config.pipelines.length > 0) tree.add(PIPELINE_PAGE, pipelineMarkdown(config));
   if (config.relay.enabled) {
     const app = new App();
-    const routes = new RelayRoutes(app, 'RelayRoutes', { warehouses: relay });
+    const { target, receiverName, kargoWebhook } = config.relay;
+    const routes = new RelayRoutes(app, 'RelayRoutes', {
+      warehouses: relay,
+      target: target === 'kubernetes' ? { kind: 'kubernetes' } : { kind: 'kargoWebhook', receiver: receiverName, ...kargoWebhook },
+    });
     tree.add('relay/routes.yaml', generatedYamlFile(routes.document, RELAY_ROUTES_KIND));
   }
   const paths = [...tree.files.keys()].sort(compareStrings);

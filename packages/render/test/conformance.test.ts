@@ -4,11 +4,11 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { AnySchemaObject } from 'ajv';
-import { validateKargoObject } from '@kargo/model';
-import { renderPipelines } from '../src/index.ts';
+import { parseRelayRoutes, validateKargoObject } from '@kargo/model';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { relayRoutesNeeds, relayWorkloadObjects, renderPipelines } from '../src/index.ts';
 import { matrixConfigs } from './support/configs.ts';
-import { objectValidator, stepConfigValidator, subscriptionValidator } from './support/upstream.ts';
-import { readSharedJson } from './support/shared.ts';
+import { objectValidator, readSharedJson, stepConfigValidator, subscriptionValidator } from '@kargo/upstream-schemas';
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any };
 
@@ -103,6 +103,36 @@ describe.each(Object.entries(matrixConfigs()))('rendered %s', (_name, config) =>
         expect(subscriptionValidator(type)(body)).toEqual([]);
       }
     }
+  });
+});
+
+describe.each(Object.entries(matrixConfigs()).filter(([, c]) => c.relay.enabled))('relay of %s', (_name, config) => {
+  const text = renderPipelines(config).files.get('relay/routes.yaml') ?? '';
+  const parsed = parseRelayRoutes(text, { filename: 'relay/routes.yaml' });
+  const routes = parsed.ok ? parsed.value : undefined;
+
+  it(`routes parse with the relay's parser, without warnings, every target of the config's kind (${config.relay.target})`, () => {
+    expect(parsed.ok ? [] : parsed.errors).toEqual([]);
+    expect(parsed.warnings).toEqual([]);
+    const kinds = new Set(routes?.routes.flatMap((r) => r.targets.map((t) => Object.keys(t)[0])));
+    expect([...kinds]).toEqual([config.relay.target]);
+  });
+
+  it('the relay workload for those routes is valid: Warehouse RBAC only for kubernetes, the receiver secret and CA only for kargoWebhook', () => {
+    const ms = relayWorkloadObjects({ namespace: 'kargo', kargoNamespace: 'kargo', image: 'relay:1', secretName: 'relay', routesYaml: text, caBundle: { configMapName: 'kargo-ca' } });
+    const needs = relayRoutesNeeds(routes ?? { routes: [] });
+    const projects = [...new Set(config.pipelines.map((p) => p.project))].sort();
+    const receiver = config.relay.target === 'kargoWebhook';
+    expect(needs).toEqual({
+      warehouseNamespaces: receiver ? [] : projects,
+      secretEnvs: receiver ? [config.relay.kargoWebhook.secretEnv] : [],
+      caFiles: receiver && config.relay.kargoWebhook.caFile !== undefined ? [config.relay.kargoWebhook.caFile] : [],
+    });
+    expect(ms.filter((m) => m.kind === 'Role').map((m) => m.metadata?.namespace)).toEqual(needs.warehouseNamespaces);
+    const dep = ms.find((m) => m.kind === 'Deployment');
+    expect(() => new Deployment(dep as any).validate()).not.toThrow();
+    const env = (dep as any).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    for (const name of needs.secretEnvs) expect(env).toContain(name);
   });
 });
 

@@ -290,4 +290,27 @@ describe('KargoConfigsApp and RelayRoutes', () => {
     expect(() => new RelayRoutes(Testing.app(), 'r', { warehouses: [{ image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web', tags: { allow: ['(?=x)'] } }] }))
       .toThrow(/RelayRoutes "web": tag rules: allow\[0\]/);
   });
+
+  it('kargoWebhook: each Project\'s receiver once per image, however many of its Warehouses subscribe', () => {
+    const target = { kind: 'kargoWebhook', baseURL: 'https://kargo.example.com/hooks', receiver: 'ghcr', secretEnv: 'HOOK_SECRET' } as const;
+    const routes = new RelayRoutes(Testing.app(), 'r', { target, warehouses: [
+      { image: 'ghcr.io/acme/web', namespace: 'b', warehouse: 'web' },
+      { image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web' },
+      { image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web-canary' },
+    ] });
+    const receiver = (project: string) => ({ kargoWebhook: { baseURL: 'https://kargo.example.com/hooks', project, receiver: 'ghcr', secretEnv: 'HOOK_SECRET' } });
+    expect(routes.document).toEqual({ routes: [{ image: 'ghcr.io/acme/web', targets: [receiver('a'), receiver('b')] }] });
+    const withCa = new RelayRoutes(Testing.app(), 'r', { target: { ...target, caFile: '/etc/ca/ca.crt' }, warehouses: [{ image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web' }] });
+    expect(withCa.document.routes[0]?.targets).toEqual([{ kargoWebhook: { ...receiver('a').kargoWebhook, caFile: '/etc/ca/ca.crt' } }]);
+  });
+
+  it.each([
+    [{ baseURL: 'ftp://kargo' }, 'baseURL'],
+    [{ secretEnv: 'not-a-var' }, 'secretEnv'],
+    [{ receiver: 'Not_A_Name' }, 'receiver'],
+  ])('kargoWebhook rejects %j with the routes schema, naming the warehouse', (bad, field) => {
+    const target = { kind: 'kargoWebhook' as const, baseURL: 'https://kargo.svc', receiver: 'ghcr', secretEnv: 'S', ...bad };
+    expect(() => new RelayRoutes(Testing.app(), 'r', { target, warehouses: [{ image: 'ghcr.io/acme/web', namespace: 'a', warehouse: 'web' }] }))
+      .toThrow(new RegExp(`^RelayRoutes "web": kargoWebhook target: ${field}: `));
+  });
 });

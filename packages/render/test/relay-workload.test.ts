@@ -14,7 +14,9 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { describe, expect, test } from 'vitest';
-import { RenderErrorCode, RelayWorkload, relayWorkloadObjects, type RelayWorkloadObject, type RelayWorkloadProps } from '../src/index.ts';
+import { parse } from 'yaml';
+import { RelayRoutesSchema } from '@kargo/model';
+import { RenderErrorCode, RelayWorkload, relayRoutesNeeds, relayWorkloadObjects, type RelayWorkloadObject, type RelayWorkloadProps } from '../src/index.ts';
 
 const ROUTES = `routes:
   - image: ghcr.io/alkon/flask-app
@@ -24,6 +26,17 @@ const ROUTES = `routes:
   - image: ghcr.io/alkon/other-app
     targets:
       - kubernetes: { namespace: flask-app, warehouse: other-app }
+`;
+
+/** A route to Kargo's receiver of Project `receiving`, trusting a CA bundle: no Warehouse access needed. */
+const RECEIVER_ROUTE = `  - image: ghcr.io/alkon/receiver-app
+    targets:
+      - kargoWebhook:
+          baseURL: https://kargo-external-webhooks-server.kargo-ns.svc
+          project: receiving
+          receiver: ghcr
+          secretEnv: KARGO_RECEIVER_SECRET
+          caFile: /etc/kargo-webhooks-ca/ca.crt
 `;
 
 const base: RelayWorkloadProps = {
@@ -51,7 +64,7 @@ const byKind = (ms: RelayWorkloadObject[], kind: string): any[] => ms.filter((m)
 
 describe('relayWorkloadObjects', () => {
   test('every object validates against the Kubernetes schema of its kind', () => {
-    const ms = relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com', className: 'nginx', tlsSecretName: 'relay-tls' }, kargoCaSecretName: 'ca' });
+    const ms = relayWorkloadObjects({ ...base, routesYaml: `${ROUTES}${RECEIVER_ROUTE}`, ingress: { host: 'relay.example.com', className: 'nginx', tlsSecretName: 'relay-tls' }, caBundle: { configMapName: 'ca' } });
     expect(ms.map((m) => m.kind)).toEqual([
       'ServiceAccount',
       'ConfigMap',
@@ -174,9 +187,91 @@ describe('relayWorkloadObjects', () => {
   });
 });
 
+describe('relayWorkloadObjects with kargoWebhook targets', () => {
+  const receiverOnly = `routes:\n${RECEIVER_ROUTE}`;
+  const pod = (ms: RelayWorkloadObject[]): any => byKind(ms, 'Deployment')[0].spec.template.spec;
+
+  test('a receiver-only routes file gets no Warehouse RBAC and no service account token', () => {
+    const ms = relayWorkloadObjects({ ...base, routesYaml: receiverOnly, caBundle: { configMapName: 'kargo-webhooks-ca' } });
+    expect(byKind(ms, 'Role')).toEqual([]);
+    expect(byKind(ms, 'RoleBinding')).toEqual([]);
+    expect(pod(ms).automountServiceAccountToken).toBe(false);
+    expect(relayRoutesNeeds(RelayRoutesSchema.parse(parse(receiverOnly)))).toEqual({
+      warehouseNamespaces: [],
+      secretEnvs: ['KARGO_RECEIVER_SECRET'],
+      caFiles: ['/etc/kargo-webhooks-ca/ca.crt'],
+    });
+  });
+
+  test('mixed routes: RBAC only where kubernetes targets patch Warehouses', () => {
+    const ms = relayWorkloadObjects({ ...base, routesYaml: `${ROUTES}${RECEIVER_ROUTE}`, caBundle: { configMapName: 'ca' } });
+    expect(byKind(ms, 'Role').map((r: { metadata: { namespace: string } }) => r.metadata.namespace)).toEqual(['flask-app', 'other']);
+  });
+
+  test('the receiver secret comes from the relay Secret under the variable the route names; nothing else does', () => {
+    const c = pod(relayWorkloadObjects({ ...base, routesYaml: receiverOnly, caBundle: { configMapName: 'ca' } })).containers[0];
+    expect(c.env.filter((e: { valueFrom?: unknown }) => e.valueFrom !== undefined)).toEqual([
+      { name: 'RELAY_ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: 'relay', key: 'admin-token', optional: true } } },
+      { name: 'KARGO_RECEIVER_SECRET', valueFrom: { secretKeyRef: { name: 'relay', key: 'KARGO_RECEIVER_SECRET' } } },
+    ]);
+    // kubernetes targets need no receiver secret at all.
+    const plain = pod(relayWorkloadObjects(base)).containers[0];
+    expect(plain.env.map((e: { name: string }) => e.name)).not.toContain('KARGO_RECEIVER_SECRET');
+    // Two variables (two receivers with different secrets), each once.
+    const two = `${receiverOnly}${RECEIVER_ROUTE.replace('receiver-app', 'second').replace('KARGO_RECEIVER_SECRET', 'SECOND_SECRET')}${RECEIVER_ROUTE.replace('receiver-app', 'third')}`;
+    const names = pod(relayWorkloadObjects({ ...base, routesYaml: two, caBundle: { configMapName: 'ca' } })).containers[0].env.map((e: { name: string }) => e.name);
+    expect(names.filter((n: string) => n.endsWith('_SECRET'))).toEqual(['KARGO_RECEIVER_SECRET', 'SECOND_SECRET']);
+  });
+
+  test.each([
+    [{ configMapName: 'kargo-webhooks-ca' }, { configMap: { name: 'kargo-webhooks-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
+    [{ secretName: 'kargo-webhooks-ca', key: 'bundle.pem' }, { secret: { secretName: 'kargo-webhooks-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } }],
+  ] as const)('the CA bundle %j is mounted read-only at the caFile directory, only the CA key', (caBundle, source) => {
+    const spec = pod(relayWorkloadObjects({ ...base, routesYaml: receiverOnly, caBundle }));
+    expect(spec.volumes.find((v: { name: string }) => v.name === 'kargo-ca')).toEqual({ name: 'kargo-ca', ...source });
+    expect(spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'kargo-ca')).toEqual({ name: 'kargo-ca', mountPath: '/etc/kargo-webhooks-ca', readOnly: true });
+    expect(spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+    for (const m of relayWorkloadObjects({ ...base, routesYaml: receiverOnly, caBundle })) expect(() => new models[m.kind]!(m).validate(), m.kind).not.toThrow();
+  });
+
+  test('no caFile in the routes: no CA volume even when a bundle is given', () => {
+    const spec = pod(relayWorkloadObjects({ ...base, caBundle: { configMapName: 'ca' } }));
+    expect(spec.volumes.map((v: { name: string }) => v.name)).toEqual(['data', 'tmp', 'routes', 'secrets']);
+  });
+
+  test('caFiles in two directories get a volume each; two names in one directory share one', () => {
+    const routes = `${receiverOnly}${RECEIVER_ROUTE.replace('receiver-app', 'b').replace('ca.crt', 'other.pem')}${RECEIVER_ROUTE.replace('receiver-app', 'c').replace('/etc/kargo-webhooks-ca/', '/run/ca/')}`;
+    const spec = pod(relayWorkloadObjects({ ...base, routesYaml: routes, caBundle: { configMapName: 'ca' } }));
+    expect(spec.volumes.filter((v: { name: string }) => v.name.startsWith('kargo-ca'))).toEqual([
+      { name: 'kargo-ca', configMap: { name: 'ca', items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'ca.crt', path: 'other.pem' }] } },
+      { name: 'kargo-ca-1', configMap: { name: 'ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ]);
+    expect(spec.containers[0].volumeMounts.filter((m: { name: string }) => m.name.startsWith('kargo-ca')).map((m: { mountPath: string }) => m.mountPath)).toEqual(['/etc/kargo-webhooks-ca', '/run/ca']);
+  });
+
+  test.each([
+    [{}, 'no caBundle says where the CA comes from'],
+    [{ caBundle: { configMapName: 'Bad_Name' } }, 'caBundle needs exactly one of secretName or configMapName'],
+    [{ caBundle: { configMapName: 'a', secretName: 'b' } as never }, 'caBundle needs exactly one'],
+    [{ routesYaml: receiverOnly.replace('/etc/kargo-webhooks-ca/ca.crt', 'ca.crt') }, 'caFile "ca.crt" must be an absolute path'],
+    [{ routesYaml: receiverOnly.replace('/etc/kargo-webhooks-ca/ca.crt', '/ca.crt') }, 'caFile "/ca.crt" must be an absolute path in a directory of its own'],
+    [{ routesYaml: receiverOnly.replace('/etc/kargo-webhooks-ca/ca.crt', '/etc/relay/routes/ca.crt') }, 'overlaps the mount at /etc/relay/routes'],
+    [{ routesYaml: receiverOnly.replace('/etc/kargo-webhooks-ca/ca.crt', '/var/lib/relay/ca/ca.crt') }, 'overlaps the mount at /var/lib/relay'],
+    [{ routesYaml: receiverOnly.replace('/etc/kargo-webhooks-ca/ca.crt', '/etc/ca.crt') }, 'overlaps the mount at /etc/relay'],
+    [{ routesYaml: receiverOnly.replace('KARGO_RECEIVER_SECRET', 'RELAY_ADMIN_TOKEN') }, 'secretEnv RELAY_ADMIN_TOKEN is a variable the relay reads itself'],
+    [{ routesYaml: receiverOnly.replace('KARGO_RECEIVER_SECRET', 'PORT') }, 'secretEnv PORT'],
+  ] as [Partial<RelayWorkloadProps>, string][])('rejects %j naming the object', (bad, text) => {
+    const props = { ...base, routesYaml: receiverOnly, caBundle: { configMapName: 'ca' }, ...bad };
+    if (!('caBundle' in bad) && Object.keys(bad).length === 0) delete (props as { caBundle?: unknown }).caBundle;
+    expect(() => relayWorkloadObjects(props)).toThrow(
+      expect.objectContaining({ code: RenderErrorCode.InvalidProps, message: expect.stringMatching(new RegExp(`^RelayWorkload "kargo-webhook-relay": .*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)) }),
+    );
+  });
+});
+
 describe('RelayWorkload construct', () => {
   test('synthesises exactly the objects relayWorkloadObjects returns, in the same order', () => {
-    const props: RelayWorkloadProps = { ...base, name: 'relay', ingress: { host: 'relay.example.com' }, kargoCaSecretName: 'ca' };
+    const props: RelayWorkloadProps = { ...base, routesYaml: `${ROUTES}${RECEIVER_ROUTE}`, name: 'relay', ingress: { host: 'relay.example.com' }, caBundle: { secretName: 'ca' } };
     const chart = new Chart(new App(), 'relay');
     const relay = new RelayWorkload(chart, 'Relay', props);
     expect(chart.toJson()).toEqual(relayWorkloadObjects(props));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { RelayRoutesSchema, compileTagRules, imageTagAccepted, parseRelayRoutes, tagAccepted, type RelayRoutes } from '@kargo/model';
 import { GENERATED_HEADER, GENERATED_NOTICE, PIPELINE_PAGE, pipelineMarkdown, renderPipelines } from '../src/index.ts';
-import { EXAMPLE_PATH, exampleConfig, matrixConfigs, parseConfig, SEVERAL } from './support/configs.ts';
+import { EXAMPLE_PATH, exampleConfig, matrixConfigs, parseConfig, RECEIVER, SEVERAL } from './support/configs.ts';
 
 describe('renderPipelines', () => {
   it('lays out a single pipeline flat, as the issue describes', () => {
@@ -161,7 +161,12 @@ describe('relay/routes.yaml', () => {
         const warehouse = parse(text);
         const sub = warehouse.spec.subscriptions[0].image as { repoURL: string };
         const route = routes.routes.find((r) => r.image === sub.repoURL);
-        expect(route?.targets).toContainEqual({ kubernetes: { namespace: warehouse.metadata.namespace, warehouse: warehouse.metadata.name } });
+        const { target, receiverName, kargoWebhook } = config.relay;
+        expect(route?.targets).toContainEqual(
+          target === 'kubernetes'
+            ? { kubernetes: { namespace: warehouse.metadata.namespace, warehouse: warehouse.metadata.name } }
+            : { kargoWebhook: { ...kargoWebhook, project: warehouse.metadata.namespace, receiver: receiverName } },
+        );
         const compiled = compileTagRules(route?.tags ?? {});
         if (!compiled.ok) throw new Error(`${name}: rules do not compile`);
         for (const tag of tags) {
@@ -170,6 +175,45 @@ describe('relay/routes.yaml', () => {
         }
       }
     }
-    expect(compared).toBe(tags.length * 4); // example + modes-oci + several (two pipelines)
+    expect(compared).toBe(tags.length * 6); // example + modes-oci + several (two pipelines) + receiver (two pipelines)
+  });
+
+  it('kargoWebhook: one receiver target per Project (its namespace), with the config\'s receiver, base URL, variable and CA', () => {
+    const routes = routesOf(parseConfig(RECEIVER, 'receiver.yaml'));
+    const receiver = (project: string) => ({
+      kargoWebhook: {
+        baseURL: 'https://kargo-external-webhooks-server.kargo.svc',
+        project,
+        receiver: 'registry',
+        secretEnv: 'REGISTRY_RECEIVER_SECRET',
+        caFile: '/etc/kargo-webhooks-ca/ca.crt',
+      },
+    });
+    expect(routes.routes.map((r) => [r.image, r.targets])).toEqual([['ghcr.io/acme/billing', [receiver('billing'), receiver('billing-eu')]]]);
+    // The file names the variable, never a secret value nor a receiver URL (those derive from the secret).
+    const text = renderPipelines(parseConfig(RECEIVER, 'receiver.yaml')).files.get('relay/routes.yaml') ?? '';
+    expect(text).not.toMatch(/\/github\/[0-9a-f]{64}|url:/);
+    expect(text).toContain(`      - kargoWebhook:
+          baseURL: https://kargo-external-webhooks-server.kargo.svc
+          project: billing
+          receiver: registry
+          secretEnv: REGISTRY_RECEIVER_SECRET
+          caFile: /etc/kargo-webhooks-ca/ca.crt
+`);
+  });
+
+  it('kargoWebhook over http: no caFile in the route', () => {
+    const http = RECEIVER.replace('https://kargo-external-webhooks-server.kargo.svc', 'http://kargo-external-webhooks-server.kargo.svc');
+    const [route] = routesOf(parseConfig(http, 'receiver.yaml')).routes;
+    expect(route?.targets.map((t) => ('kargoWebhook' in t ? t.kargoWebhook : t))).toEqual([
+      { baseURL: 'http://kargo-external-webhooks-server.kargo.svc', project: 'billing', receiver: 'registry', secretEnv: 'REGISTRY_RECEIVER_SECRET' },
+      { baseURL: 'http://kargo-external-webhooks-server.kargo.svc', project: 'billing-eu', receiver: 'registry', secretEnv: 'REGISTRY_RECEIVER_SECRET' },
+    ]);
+  });
+
+  it('the ProjectConfig names the receiver the route targets, with the Secret infra fills', () => {
+    const { files } = renderPipelines(parseConfig(RECEIVER, 'receiver.yaml'));
+    const config = parse((files.get('billing-eu/project.yaml') ?? '').split('\n---\n').find((d) => d.includes('kind: ProjectConfig')) ?? '');
+    expect(config.spec.webhookReceivers).toEqual([{ name: 'registry', github: { secretRef: { name: 'registry-hook' } } }]);
   });
 });

@@ -57,6 +57,25 @@ export type WindowKind = (typeof WindowKind)[keyof typeof WindowKind];
 export const NotificationType = { Slack: 'slack', Teams: 'teams' } as const;
 export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
 
+/**
+ * How the relay makes Kargo refresh a pipeline's Warehouse. `kubernetes`: merge-patch the Warehouse's
+ * `kargo.akuity.io/refresh` annotation through the Kubernetes API (needs a Role allowing get/patch on
+ * Warehouses, no receiver secret). `kargoWebhook`: re-sign the delivery to the Project's GitHub receiver (needs
+ * the receiver's secret, no Kubernetes API access, and Kargo applies its own tag filtering).
+ */
+export const RelayTargetKind = { Kubernetes: 'kubernetes', KargoWebhook: 'kargoWebhook' } as const;
+export type RelayTargetKind = (typeof RelayTargetKind)[keyof typeof RelayTargetKind];
+
+/**
+ * Kargo's external webhooks server inside the cluster, as the kargo-infra program installs it (namespace
+ * `kargo-ns`, self-signed TLS through cert-manager). Another namespace: `kargo-external-webhooks-server.<ns>.svc`.
+ */
+export const DEFAULT_KARGO_WEBHOOKS_BASE_URL = 'https://kargo-external-webhooks-server.kargo-ns.svc';
+/** Where the relay's pod finds the CA of Kargo's self-signed webhooks certificate (kargo-infra mounts it there). */
+export const DEFAULT_KARGO_WEBHOOKS_CA_FILE = '/etc/kargo-webhooks-ca/ca.crt';
+/** The relay's environment variable holding the receiver Secret's `secret` value. */
+export const DEFAULT_KARGO_RECEIVER_SECRET_ENV = 'KARGO_RECEIVER_SECRET';
+
 export const SCAN_SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type ScanSeverity = (typeof SCAN_SEVERITIES)[number];
 

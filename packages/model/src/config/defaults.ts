@@ -1,5 +1,5 @@
 // Normalisation: turns the schema-parsed input into the resolved PipelineConfig (every default filled in).
-import { WEEKDAYS, type KargoPaletteColor } from './constants.ts';
+import { DEFAULT_KARGO_WEBHOOKS_CA_FILE, WEEKDAYS, type KargoPaletteColor } from './constants.ts';
 import { applicationName, isProductionName, valuesPath } from './names.ts';
 import {
   EnvironmentInputSchema,
@@ -140,12 +140,24 @@ function normalisePipeline(p: ParsedPipeline, pipelineCount: number): Pipeline {
   return { ...head, environments: envs.map((env, i) => normaliseEnvironment(env, i, envs, head)) };
 }
 
+/**
+ * The relay settings with the CA default that depends on the scheme: an https receiver gets Kargo's CA bundle
+ * path (its certificate is self-signed by default), an http one none (the relay would fail to read a file
+ * nobody mounts). `caFile: null` asks for the system CAs only.
+ */
+function normaliseRelay(relay: ParsedPipelineConfig['relay']): PipelineConfig['relay'] {
+  const { caFile, ...kargoWebhook } = relay.kargoWebhook;
+  const https = new URL(kargoWebhook.baseURL).protocol === 'https:';
+  const resolved = caFile === undefined ? (https ? DEFAULT_KARGO_WEBHOOKS_CA_FILE : undefined) : (caFile ?? undefined);
+  return { ...relay, kargoWebhook: { ...kargoWebhook, ...(resolved === undefined ? {} : { caFile: resolved }) } };
+}
+
 /** Applies every context-dependent default. Input must have passed `PipelineConfigInputSchema`. */
 export function normalisePipelineConfig(parsed: ParsedPipelineConfig): PipelineConfig {
   return {
     apiVersion: parsed.apiVersion,
     kind: parsed.kind,
-    relay: parsed.relay,
+    relay: normaliseRelay(parsed.relay),
     pipelines: parsed.pipelines.map((p) => normalisePipeline(p, parsed.pipelines.length)),
   };
 }

@@ -1,5 +1,8 @@
 // Public surface of the pipeline config (kargo-env.yaml).
 export {
+  DEFAULT_KARGO_RECEIVER_SECRET_ENV,
+  DEFAULT_KARGO_WEBHOOKS_BASE_URL,
+  DEFAULT_KARGO_WEBHOOKS_CA_FILE,
   KARGO_PALETTE,
   NotificationType,
   PIPELINE_CONFIG_API_VERSION,
@@ -8,6 +11,7 @@ export {
   PIPELINE_CONFIG_SCHEMA_ID,
   PRESET_IMAGES,
   PromotionMode,
+  RelayTargetKind,
   SCAN_SEVERITIES,
   ServiceType,
   VerificationPreset,
@@ -39,8 +43,11 @@ export {
   PipelineConfigInputSchema,
   PipelineConfigSchema,
   PipelineInputSchema,
+  RelayInputSchema,
+  RelayKargoWebhookInputSchema,
   ResolvedEnvironmentSchema,
   ResolvedPipelineSchema,
+  ResolvedRelaySchema,
   type DeploymentWindow,
   type EnvironmentInput,
   type EnvironmentNotification,
@@ -53,6 +60,7 @@ export {
   type PipelineEnvironment,
   type PipelineInput,
   type PipelineRelaySettings,
+  type RelayInput,
   type VerificationInput,
   type WindowInput,
 } from './schema.ts';

@@ -39,6 +39,7 @@ export const ConfigRuleCode = {
   DuplicateVerification: 'duplicate-verification',
   AutoPromotionToProduction: 'auto-promotion-to-production',
   RelayNonGhcrImage: 'relay-non-ghcr-image',
+  RelayCaFileWithoutTls: 'relay-ca-file-without-tls',
 } as const;
 export type ConfigRuleCode = (typeof ConfigRuleCode)[keyof typeof ConfigRuleCode];
 
@@ -236,6 +237,11 @@ export function checkPipelineRules(config: PipelineConfig): RuleViolation[] {
     valuesPath: new Map<string, string>(),
   };
   const projects = new Set(config.pipelines.map((p) => p.project));
+  const receiver = config.relay.kargoWebhook;
+  if (receiver.caFile !== undefined && new URL(receiver.baseURL).protocol !== 'https:') {
+    // The relay reads caFile at boot whatever the scheme; over http nobody mounts it, so the relay would not start.
+    report(['relay', 'kargoWebhook', 'caFile'], ConfigRuleCode.RelayCaFileWithoutTls, 'caFile applies only to an https baseURL; remove it, or use https:// when Kargo serves TLS');
+  }
   config.pipelines.forEach((pipeline, i) => {
     const at = ['pipelines', i] as const;
     const claim = (kind: 'pipeline' | 'project' | 'appProject', name: string, path: readonly PropertyKey[], what: string): void => {

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import {
   AnalysisTemplateKind,
   AvailabilityStrategy,
+  DEFAULT_KARGO_RECEIVER_SECRET_ENV,
+  DEFAULT_KARGO_WEBHOOKS_BASE_URL,
+  DEFAULT_KARGO_WEBHOOKS_CA_FILE,
   ImageSelectionStrategy,
   KARGO_PALETTE,
   NotificationType,
@@ -11,6 +14,7 @@ import {
   PIPELINE_CONFIG_KIND,
   PRESET_IMAGES,
   PromotionMode,
+  RelayTargetKind,
   SCAN_SEVERITIES,
   ServiceType,
   WEEKDAYS,
@@ -18,6 +22,7 @@ import {
 } from './constants.ts';
 import { DURATION_PATTERN } from './duration.ts';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../kargo/common.ts';
+import { KargoWebhookReceiverSchema } from '../relay/schema.ts';
 
 const HEX_COLOR = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 const IMAGE_REPOSITORY =
@@ -338,11 +343,47 @@ export const PipelineInputSchema = z
   })
   .describe('One app promoted through its environments.');
 
+/** Environment variables the relay reads for itself; a receiver secret under one of these names would clash. */
+const RELAY_OWN_ENV = /^(PORT|HOST|LOG_LEVEL|KUBECONFIG|(RELAY|GITHUB|NODE)_.*)$/;
+
+export const RelayKargoWebhookInputSchema = z
+  .strictObject({
+    baseURL: z
+      .string()
+      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL without query or fragment', abort: true })
+      // The routes file's own check, so render never writes a URL the relay rejects.
+      .refine((url) => KargoWebhookReceiverSchema.shape.baseURL.safeParse(url).success, 'must be an http:// or https:// URL')
+      .default(DEFAULT_KARGO_WEBHOOKS_BASE_URL)
+      .describe(
+        `Base URL of Kargo's external webhooks server as the relay reaches it (EXTERNAL_WEBHOOK_SERVER_BASE_URL; its path, if any, is the receivers' base path). Default ${DEFAULT_KARGO_WEBHOOKS_BASE_URL}: the in-cluster Service in kargo-ns, the kargo-infra default namespace; use kargo-external-webhooks-server.<namespace>.svc for another namespace, and http:// when Kargo runs without TLS (kargo-infra certManager=none).`,
+      ),
+    caFile: z
+      .union([z.string().regex(/^\/.*[^/]$/, 'must be an absolute file path, e.g. /etc/kargo-webhooks-ca/ca.crt'), z.null()])
+      .optional()
+      .describe(
+        `PEM CA bundle the relay trusts for this receiver, so it can verify the self-signed (cert-manager) certificate Kargo's webhooks server has by default. The relay's workload mounts the CA there (kargo-infra copies it from Kargo's kargo-external-webhooks-server-cert Secret). Default ${DEFAULT_KARGO_WEBHOOKS_CA_FILE} for an https baseURL, none for http; null trusts the system CAs only (a publicly trusted certificate).`,
+      ),
+    secretEnv: KargoWebhookReceiverSchema.shape.secretEnv
+      .refine((name) => !RELAY_OWN_ENV.test(name), 'must not be a variable the relay reads itself (PORT, HOST, LOG_LEVEL, KUBECONFIG, RELAY_*, GITHUB_*, NODE_*)')
+      .default(DEFAULT_KARGO_RECEIVER_SECRET_ENV)
+      .describe(
+        "Environment variable of the relay that holds the receiver Secret's `secret` value (the relay signs deliveries with it and derives the receiver's URL path from it). Default KARGO_RECEIVER_SECRET.",
+      ),
+  })
+  .describe('Where the relay finds Kargo\'s GitHub receiver when relay.target is kargoWebhook.');
+
 export const RelayInputSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Route GHCR package webhooks through the kargo-env webhook relay.'),
     receiverName: DnsLabelSchema.default('ghcr').describe('Name of the GitHub webhook receiver in each ProjectConfig.'),
     secretName: DnsSubdomainSchema.default('kargo-ghcr-webhook').describe('Secret holding the receiver\'s shared secret.'),
+    target: z
+      .enum(Object.values(RelayTargetKind) as [RelayTargetKind, ...RelayTargetKind[]])
+      .default(RelayTargetKind.Kubernetes)
+      .describe(
+        "How the relay makes Kargo refresh each pipeline's Warehouse. kubernetes (default): patch the Warehouse's refresh annotation through the Kubernetes API; needs RBAC (get/patch on Warehouses in each Project namespace) but no secret. kargoWebhook: re-sign the delivery to the Project's GitHub receiver (relay.receiverName); needs the receiver's secret in the relay (relay.kargoWebhook.secretEnv) but no Kubernetes API access, and Kargo applies its own tag filtering per Warehouse subscription.",
+      ),
+    kargoWebhook: RelayKargoWebhookInputSchema.default({ baseURL: DEFAULT_KARGO_WEBHOOKS_BASE_URL, secretEnv: DEFAULT_KARGO_RECEIVER_SECRET_ENV }),
   })
   .describe('The webhook relay that turns GHCR pushes into immediate Warehouse refreshes.');
 
@@ -350,7 +391,13 @@ export const PipelineConfigInputSchema = z
   .strictObject({
     apiVersion: z.literal(PIPELINE_CONFIG_API_VERSION).describe('Format version of this file.'),
     kind: z.literal(PIPELINE_CONFIG_KIND).describe('Always PipelineConfig.'),
-    relay: RelayInputSchema.default({ enabled: false, receiverName: 'ghcr', secretName: 'kargo-ghcr-webhook' }),
+    relay: RelayInputSchema.default({
+      enabled: false,
+      receiverName: 'ghcr',
+      secretName: 'kargo-ghcr-webhook',
+      target: RelayTargetKind.Kubernetes,
+      kargoWebhook: { baseURL: DEFAULT_KARGO_WEBHOOKS_BASE_URL, secretEnv: DEFAULT_KARGO_RECEIVER_SECRET_ENV },
+    }),
     pipelines: z.array(PipelineInputSchema).min(1, 'must list at least one pipeline').describe('One entry per app.'),
   })
   .describe('kargo-env pipeline config: apps, their images and environments, rendered into Kargo and Argo CD objects by `kargo-env render`.');
@@ -443,10 +490,24 @@ export const ResolvedPipelineSchema = z.strictObject({
   environments: z.array(ResolvedEnvironmentSchema).min(1),
 });
 
+export const ResolvedRelaySchema = z.strictObject({
+  enabled: z.boolean(),
+  receiverName: z.string(),
+  secretName: z.string(),
+  target: z.enum(Object.values(RelayTargetKind) as [RelayTargetKind, ...RelayTargetKind[]]),
+  /** Filled in whatever the target, so switching `target` needs nothing else. */
+  kargoWebhook: z.strictObject({
+    baseURL: z.string(),
+    /** `undefined`: the system CAs only (an http baseURL, or `caFile: null`). */
+    caFile: z.string().optional(),
+    secretEnv: z.string(),
+  }),
+});
+
 export const PipelineConfigSchema = z.strictObject({
   apiVersion: z.literal(PIPELINE_CONFIG_API_VERSION),
   kind: z.literal(PIPELINE_CONFIG_KIND),
-  relay: RelayInputSchema.required(),
+  relay: ResolvedRelaySchema,
   pipelines: z.array(ResolvedPipelineSchema).min(1),
 });
 
@@ -459,3 +520,4 @@ export type DeploymentWindow = PipelineEnvironment['windows'][number];
 export type EnvironmentNotification = PipelineEnvironment['notifications'][number];
 export type PipelineChartSource = Pipeline['argocd']['chart'];
 export type PipelineRelaySettings = PipelineConfig['relay'];
+export type RelayInput = z.input<typeof RelayInputSchema>;

@@ -2,7 +2,7 @@
 // ajv cannot run) that the model enforces in their place.
 import { describe, expect, test } from 'vitest';
 import { ImageSubscriptionSchema, stepConfigSchemas, validateKargoObject, type Issue } from '../../src/index.ts';
-import { stepConfigValidator, subscriptionValidator, upstreamValidator, type UpstreamValidator } from '../support/upstream.ts';
+import { stepConfigValidator, subscriptionValidator, upstreamValidator, type UpstreamValidator } from '@kargo/upstream-schemas';
 import { projectConfig, promotion, stage, warehouse } from './fixtures.ts';
 import { mutate, type Draft } from '../support/mutate.ts';
 

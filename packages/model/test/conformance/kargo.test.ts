@@ -19,7 +19,7 @@ import {
   subscriptionValidator,
   upstreamStepNames,
   upstreamValidator,
-} from '../support/upstream.ts';
+} from '@kargo/upstream-schemas';
 import { chartSubscriptions, gitSubscription, imageSubscription, validObjects, validStepConfigs } from './fixtures.ts';
 
 describe('closedSchema', () => {

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { compileTagRules, type RelayRoutesInput, type TagRulesInput } from '@kargo/model';
+import { KargoWebhookReceiverSchema, compileTagRules, formatPath, type KargoWebhookReceiver, type RelayRoutesInput, type TagRulesInput } from '@kargo/model';
 import { invalidProps } from '../errors.ts';
 import { compareStrings } from '../emit.ts';
 import { checkName } from './api-object.ts';
@@ -18,9 +18,54 @@ export interface RelayWarehouse {
   readonly tags?: TagRulesInput;
 }
 
+/**
+ * How a route reaches Kargo. `kubernetes`: patch each Warehouse's refresh annotation (the relay needs get/patch
+ * on Warehouses). `kargoWebhook`: re-sign the delivery to the GitHub receiver of each Warehouse's Project (the
+ * relay needs the receiver secret in `secretEnv`; Kargo refreshes the Project's Warehouses that subscribe to the
+ * image and accept the tag).
+ */
+export type RelayRoutesTarget =
+  | { readonly kind: 'kubernetes' }
+  | {
+      readonly kind: 'kargoWebhook';
+      /** Kargo's external webhooks server base URL, path part included. */
+      readonly baseURL: string;
+      /** `webhookReceivers[].name` in each Project's ProjectConfig. */
+      readonly receiver: string;
+      /** The relay's environment variable holding the receiver Secret's `secret` value. */
+      readonly secretEnv: string;
+      /** CA bundle the relay trusts for the receiver. @default the system CAs */
+      readonly caFile?: string | undefined;
+    };
+
 export interface RelayRoutesProps {
   /** Warehouses to route to; several on one image share a route. */
   readonly warehouses: readonly RelayWarehouse[];
+  /** @default `{ kind: 'kubernetes' }` */
+  readonly target?: RelayRoutesTarget;
+}
+
+type Target = RelayRoutesInput['routes'][number]['targets'][number];
+
+/**
+ * The target for one Warehouse and the key it is deduplicated by (two Warehouses of one Project share its
+ * receiver), checked with the routes file's own schema so the relay never rejects it.
+ */
+function targetFor(w: RelayWarehouse, target: RelayRoutesTarget): [key: string, target: Target] {
+  if (target.kind === 'kubernetes') return [`${w.namespace}/${w.warehouse}`, { kubernetes: { namespace: w.namespace, warehouse: w.warehouse } }];
+  // A Project's receiver refreshes every matching Warehouse of the Project, so the Project (its namespace) is the target.
+  const receiver: KargoWebhookReceiver = {
+    baseURL: target.baseURL,
+    project: w.namespace,
+    receiver: target.receiver,
+    secretEnv: target.secretEnv,
+    ...(target.caFile === undefined ? {} : { caFile: target.caFile }),
+  };
+  const checked = KargoWebhookReceiverSchema.safeParse(receiver);
+  if (!checked.success) {
+    throw invalidProps('RelayRoutes', w.warehouse, `kargoWebhook target: ${checked.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
+  }
+  return [w.namespace, { kargoWebhook: receiver }];
 }
 
 /** The routes file document (`relay/routes.yaml`), as the model's `parseRelayRoutes` reads it. */
@@ -43,11 +88,12 @@ function canonicalRules(tags: TagRulesInput): TagRulesInput {
 }
 
 /**
- * The relay's routing table for these pipelines: each image → the Warehouses to refresh through the
- * Kubernetes API, with the Warehouses' tag rules as a pre-filter. A route has one filter, so when the
+ * The relay's routing table for these pipelines: each image → the Warehouses to refresh (through the
+ * Kubernetes API, or through their Projects' Kargo receivers), with the Warehouses' tag rules as a pre-filter. A route has one filter, so when the
  * Warehouses of one image disagree on their rules (or one has none) the route carries none and Kargo's
  * receiver does the filtering: forwarding a push Kargo ignores costs a refresh, dropping one it wants
- * loses Freight. It names no secrets and no receiver URLs (those derive from secret values).
+ * loses Freight. It names no secrets and no receiver URLs (those derive from secret values): a receiver target
+ * names the environment variable that will hold the secret, and the relay computes the URL at boot.
  * Not a Kubernetes object, so it is kept as a plain document rather than an ApiObject.
  */
 export class RelayRoutes extends Construct {
@@ -55,7 +101,8 @@ export class RelayRoutes extends Construct {
 
   constructor(scope: Construct, id: string, props: RelayRoutesProps) {
     super(scope, id);
-    interface Route { readonly targets: { namespace: string; warehouse: string }[]; readonly rules: Map<string, TagRulesInput | undefined> }
+    interface Route { readonly targets: Map<string, Target>; readonly rules: Map<string, TagRulesInput | undefined> }
+    const target = props.target ?? { kind: 'kubernetes' };
     const byImage = new Map<string, Route>();
     for (const w of props.warehouses) {
       checkName('RelayRoutes namespace', w.namespace);
@@ -70,8 +117,8 @@ export class RelayRoutes extends Construct {
         }
       }
       const image = w.image.toLowerCase();
-      const route: Route = byImage.get(image) ?? { targets: [], rules: new Map() };
-      if (!route.targets.some((t) => t.namespace === w.namespace && t.warehouse === w.warehouse)) route.targets.push({ namespace: w.namespace, warehouse: w.warehouse });
+      const route: Route = byImage.get(image) ?? { targets: new Map(), rules: new Map() };
+      route.targets.set(...targetFor(w, target));
       const rules = w.tags === undefined ? undefined : canonicalRules(w.tags);
       route.rules.set(rules === undefined ? '' : JSON.stringify(rules), rules);
       byImage.set(image, route);
@@ -79,14 +126,12 @@ export class RelayRoutes extends Construct {
     const images = [...byImage.keys()].sort(compareStrings);
     this.document = {
       routes: images.map((image) => {
-        const route: Route = byImage.get(image) ?? { targets: [], rules: new Map() };
+        const route: Route = byImage.get(image) ?? { targets: new Map(), rules: new Map() };
         const [tags] = route.rules.size === 1 ? [...route.rules.values()] : [undefined];
         return {
           image,
           ...(tags === undefined ? {} : { tags }),
-          targets: route.targets
-            .sort((a, b) => compareStrings(`${a.namespace}/${a.warehouse}`, `${b.namespace}/${b.warehouse}`))
-            .map((t) => ({ kubernetes: t })),
+          targets: [...route.targets].sort(([a], [b]) => compareStrings(a, b)).map(([, t]) => t),
         };
       }),
     };

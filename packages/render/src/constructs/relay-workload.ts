@@ -1,7 +1,8 @@
 // The webhook relay's Kubernetes workload: a construct for cdk8s apps and the same objects as plain data for
 // programs that apply them one by one (infra's Pulumi component).
+import { posix } from 'node:path';
 import { Construct } from 'constructs';
-import { DNS1123_LABEL, formatIssue, parseRelayRoutes } from '@kargo/model';
+import { DEFAULT_KARGO_RECEIVER_SECRET_ENV, DNS1123_LABEL, DNS1123_SUBDOMAIN, formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -16,19 +17,21 @@ import { compareStrings } from '../emit.ts';
 import { invalidProps } from '../errors.ts';
 import { addManifest, type Manifest } from './api-object.ts';
 
-/** Keys of the relay's Secret (created by whoever deploys the relay; the workload only refers to it). */
+/**
+ * Fixed keys of the relay's Secret (created by whoever deploys the relay; the workload only refers to it).
+ * Besides these it holds one key per `secretEnv` the routes' `kargoWebhook` targets name, under that very
+ * name, with that receiver's secret (see {@link relayRoutesNeeds}).
+ */
 export const RelaySecretKey = {
   /** Newline-separated GitHub webhook secrets (first = current; more during a rotation). */
   githubWebhookSecrets: 'github-webhook-secrets',
-  /** The Kargo GitHub receiver's secret, for `kargoWebhook` targets (env `KARGO_RECEIVER_SECRET`). */
-  kargoReceiverSecret: 'kargo-receiver-secret',
   /** Bearer token of the relay's admin endpoints. */
   adminToken: 'admin-token',
 } as const;
 export type RelaySecretKey = (typeof RelaySecretKey)[keyof typeof RelaySecretKey];
 
-/** The env var a `kargoWebhook` route target names in `secretEnv`. */
-export const KARGO_RECEIVER_SECRET_ENV = 'KARGO_RECEIVER_SECRET';
+/** The env var `kargo-env render` names in a `kargoWebhook` target's `secretEnv` unless the config says otherwise. */
+export const KARGO_RECEIVER_SECRET_ENV = DEFAULT_KARGO_RECEIVER_SECRET_ENV;
 
 /** Port the relay listens on inside the pod (its `PORT`). */
 export const RELAY_PORT = 8080;
@@ -39,7 +42,8 @@ export const RELAY_NAME = 'kargo-webhook-relay';
 const DATA_DIR = '/var/lib/relay';
 const ROUTES_DIR = '/etc/relay/routes';
 const SECRETS_DIR = '/etc/relay/secrets';
-const KARGO_CA_DIR = '/etc/relay/kargo-ca';
+/** Variables the relay reads for itself: a receiver secret under one of these names would clash with them. */
+const RELAY_OWN_ENV = /^(PORT|HOST|LOG_LEVEL|KUBECONFIG|(RELAY|GITHUB|NODE)_.*)$/;
 // The node:*-slim images run as `node` (uid/gid 1000); the relay's Dockerfile keeps that user.
 const RUN_AS = 1000;
 // Derived names add up to 11 characters (`-warehouses`) and must stay DNS-1123 labels.
@@ -58,6 +62,11 @@ export interface RelayWorkloadResources {
   readonly requests: Readonly<Record<string, string>>;
   readonly limits: Readonly<Record<string, string>>;
 }
+
+/** A CA bundle in the relay's namespace: exactly one of a Secret or a ConfigMap. */
+export type RelayCaBundle =
+  | { readonly secretName: string; readonly configMapName?: never; readonly key?: string }
+  | { readonly configMapName: string; readonly secretName?: never; readonly key?: string };
 
 export interface RelayWorkloadProps {
   /** Namespace of every relay object except the per-namespace RBAC (the Kargo namespace, usually). */
@@ -79,8 +88,13 @@ export interface RelayWorkloadProps {
   readonly warehouseNamespaces?: readonly string[];
   /** Namespace of Kargo's external webhooks server, the only in-cluster peer besides the API server. */
   readonly kargoNamespace: string;
-  /** Trust this Secret's `ca.crt` for HTTPS to Kargo's receiver (its self-signed certificate). @default none */
-  readonly kargoCaSecretName?: string;
+  /**
+   * Where the CA bundle comes from that the routes' `kargoWebhook` targets name in `caFile` (the CA of Kargo's
+   * self-signed webhooks certificate, typically): a Secret or ConfigMap in {@link namespace}, and its key
+   * (default `ca.crt`). Mounted read-only at each `caFile`'s directory, under the file's name. Required when a
+   * route names a `caFile`; unused otherwise. @default none
+   */
+  readonly caBundle?: RelayCaBundle;
   /** Name of the objects (and prefix of derived ones). @default `kargo-webhook-relay` */
   readonly name?: string;
   /** Size of the inbox volume. @default `1Gi` */
@@ -109,18 +123,60 @@ function checkNamespace(name: string, ns: string): void {
   if (ns.length > 63 || !DNS1123_LABEL.test(ns)) throw invalidProps('RelayWorkload', name, `namespace "${ns}" is not a DNS-1123 label`);
 }
 
-/** The namespaces the relay needs Warehouse access in, after checking the routes and the props agree. */
-function routedNamespaces(name: string, props: RelayWorkloadProps): string[] {
+/** What a routes file asks of the relay's workload, each list sorted and without repeats. */
+export interface RelayRoutesNeeds {
+  /** Namespaces of the `kubernetes` targets: the relay gets get/patch on Warehouses there, nowhere else. */
+  readonly warehouseNamespaces: string[];
+  /** `secretEnv` of every `kargoWebhook` target: one env var each, from the relay Secret's key of that name. */
+  readonly secretEnvs: string[];
+  /** `caFile` of every `kargoWebhook` target that names one: the CA bundle is mounted there. */
+  readonly caFiles: string[];
+}
+
+const sortedSet = (values: Iterable<string>): string[] => [...new Set(values)].sort(compareStrings);
+
+/** What the workload must provide for these routes; infra uses it to fill the relay's Secret. */
+export function relayRoutesNeeds(routes: RelayRoutes): RelayRoutesNeeds {
+  const targets = routes.routes.flatMap((r) => r.targets);
+  const receivers = targets.flatMap((t) => ('kargoWebhook' in t ? [t.kargoWebhook] : []));
+  return {
+    warehouseNamespaces: sortedSet(targets.flatMap((t) => ('kubernetes' in t ? [t.kubernetes.namespace] : []))),
+    secretEnvs: sortedSet(receivers.map((k) => k.secretEnv)),
+    caFiles: sortedSet(receivers.flatMap((k) => (k.caFile === undefined ? [] : [k.caFile]))),
+  };
+}
+
+/** Whether one directory is the other or lies inside it: either way one mount would hide the other. */
+function overlaps(a: string, b: string): boolean {
+  const [x, y] = [`${posix.normalize(a).replace(/\/+$/, '')}/`, `${posix.normalize(b).replace(/\/+$/, '')}/`];
+  return x.startsWith(y) || y.startsWith(x);
+}
+
+/** Parses the routes and checks them against the props: Warehouse access, secret variables and CA mounts. */
+function routesNeeds(name: string, props: RelayWorkloadProps): RelayRoutesNeeds {
   if (props.routesYaml.trim() === '') throw invalidProps('RelayWorkload', name, 'routes file is empty');
   const parsed = parseRelayRoutes(props.routesYaml, { filename: 'routes.yaml' });
   if (!parsed.ok) throw invalidProps('RelayWorkload', name, `invalid routes file: ${parsed.errors.map(formatIssue).join('; ')}`);
-  const targeted = new Set(parsed.value.routes.flatMap((r) => r.targets.flatMap((t) => ('kubernetes' in t ? [t.kubernetes.namespace] : []))));
-  const granted = new Set(props.warehouseNamespaces ?? targeted);
-  const missing = [...targeted].filter((ns) => !granted.has(ns)).sort(compareStrings);
+  const needs = relayRoutesNeeds(parsed.value);
+  const granted = new Set(props.warehouseNamespaces ?? needs.warehouseNamespaces);
+  const missing = needs.warehouseNamespaces.filter((ns) => !granted.has(ns));
   if (missing.length > 0) {
     throw invalidProps('RelayWorkload', name, `routes patch Warehouses in ${missing.join(', ')} but warehouseNamespaces does not grant it`, 'leave warehouseNamespaces unset to derive it from the routes');
   }
-  return [...granted].sort(compareStrings);
+  const clash = needs.secretEnvs.filter((env) => RELAY_OWN_ENV.test(env));
+  if (clash.length > 0) throw invalidProps('RelayWorkload', name, `secretEnv ${clash.join(', ')} is a variable the relay reads itself; name the receiver secret differently`);
+  if (needs.caFiles.length > 0 && props.caBundle === undefined) {
+    throw invalidProps('RelayWorkload', name, `routes trust ${needs.caFiles.join(', ')} (caFile) but no caBundle says where the CA comes from`);
+  }
+  const caDirs = sortedSet(needs.caFiles.map((f) => posix.dirname(f)));
+  for (const file of needs.caFiles) {
+    const dir = posix.dirname(file);
+    const own = [DATA_DIR, '/tmp', ROUTES_DIR, SECRETS_DIR, ...caDirs.filter((d) => d !== dir)].find((other) => overlaps(dir, other));
+    if (!posix.isAbsolute(file) || posix.dirname(file) === '/' || own !== undefined) {
+      throw invalidProps('RelayWorkload', name, `caFile "${file}" must be an absolute path in a directory of its own${own === undefined ? '' : ` (it overlaps the mount at ${own})`}`);
+    }
+  }
+  return { ...needs, warehouseNamespaces: [...granted].sort(compareStrings) };
 }
 
 /**
@@ -133,8 +189,24 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
   if (!DNS1123_LABEL.test(name) || name.length > MAX_NAME) throw invalidProps('RelayWorkload', name, `name must be a DNS-1123 label of at most ${MAX_NAME} characters`);
   for (const ns of [props.namespace, props.kargoNamespace, ...(props.warehouseNamespaces ?? [])]) checkNamespace(name, ns);
   if (!/^\S+[:@]\S+$/.test(props.image)) throw invalidProps('RelayWorkload', name, `image "${props.image}" needs a tag or digest`);
-  const namespaces = routedNamespaces(name, props);
+  if (props.caBundle !== undefined) {
+    const source = props.caBundle.secretName ?? props.caBundle.configMapName;
+    if ((props.caBundle.secretName === undefined) === (props.caBundle.configMapName === undefined) || source === undefined || !DNS1123_SUBDOMAIN.test(source)) {
+      throw invalidProps('RelayWorkload', name, 'caBundle needs exactly one of secretName or configMapName, a DNS-1123 subdomain');
+    }
+  }
+  const needs = routesNeeds(name, props);
+  const namespaces = needs.warehouseNamespaces;
   const needsApi = namespaces.length > 0;
+  // One volume per directory the routes' caFiles live in, projecting the bundle's key under each file name there.
+  const bundle = props.caBundle;
+  const caDirs = sortedSet(needs.caFiles.map((f) => posix.dirname(f)));
+  const caVolumes = bundle === undefined ? [] : caDirs.map((dir, i) => {
+    const items = needs.caFiles.filter((f) => posix.dirname(f) === dir).map((f) => ({ key: bundle.key ?? 'ca.crt', path: posix.basename(f) }));
+    const volumeName = i === 0 ? 'kargo-ca' : `kargo-ca-${i}`;
+    const source = bundle.secretName !== undefined ? { secret: { secretName: bundle.secretName, items } } : { configMap: { name: bundle.configMapName, items } };
+    return { mount: { name: volumeName, mountPath: dir, readOnly: true }, volume: { name: volumeName, ...source } };
+  });
 
   const labels = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/part-of': 'kargo-env' };
   const selector = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': name };
@@ -184,7 +256,7 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     timeoutSeconds: 2,
     failureThreshold,
   });
-  const secretEnv = (envName: string, key: RelaySecretKey, optional = false) => ({
+  const secretEnv = (envName: string, key: string, optional = false) => ({
     name: envName,
     valueFrom: { secretKeyRef: { name: props.secretName, key, ...(optional ? { optional: true } : {}) } },
   });
@@ -226,9 +298,9 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
                 { name: 'RELAY_DATA_DIR', value: DATA_DIR },
                 // A file, not an env var: the secret list can hold several values during a rotation.
                 { name: 'GITHUB_WEBHOOK_SECRETS_FILE', value: `${SECRETS_DIR}/${RelaySecretKey.githubWebhookSecrets}` },
-                secretEnv(KARGO_RECEIVER_SECRET_ENV, RelaySecretKey.kargoReceiverSecret),
                 secretEnv('RELAY_ADMIN_TOKEN', RelaySecretKey.adminToken, true),
-                ...(props.kargoCaSecretName === undefined ? [] : [{ name: 'NODE_EXTRA_CA_CERTS', value: `${KARGO_CA_DIR}/ca.crt` }]),
+                // Each receiver's secret under the name its routes give; the relay refuses to boot without it.
+                ...needs.secretEnvs.map((env) => secretEnv(env, env)),
               ],
               startupProbe: probe('/healthz', 2, 30),
               livenessProbe: probe('/healthz', 10, 3),
@@ -247,7 +319,7 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
                 { name: 'tmp', mountPath: '/tmp' },
                 { name: 'routes', mountPath: ROUTES_DIR, readOnly: true },
                 { name: 'secrets', mountPath: SECRETS_DIR, readOnly: true },
-                ...(props.kargoCaSecretName === undefined ? [] : [{ name: 'kargo-ca', mountPath: KARGO_CA_DIR, readOnly: true }]),
+                ...caVolumes.map((v) => v.mount),
               ],
             },
           ],
@@ -256,9 +328,7 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
             { name: 'routes', configMap: { name: routesName } },
             { name: 'secrets', secret: { secretName: props.secretName, items: [{ key: RelaySecretKey.githubWebhookSecrets, path: RelaySecretKey.githubWebhookSecrets }] } },
-            ...(props.kargoCaSecretName === undefined
-              ? []
-              : [{ name: 'kargo-ca', secret: { secretName: props.kargoCaSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }]),
+            ...caVolumes.map((v) => v.volume),
           ],
         },
       },

@@ -107,11 +107,35 @@ pipelines:
       - { name: live, promotion: { auto: false, mode: argocd }, verification: [{ preset: smoke }, { preset: performance }] }
 `;
 
+/**
+ * The relay forwarding to Kargo's GitHub receivers instead of patching Warehouses: Kargo in namespace `kargo`,
+ * a custom receiver and secret variable, and two Projects on one image (one route, a receiver target each).
+ */
+export const RECEIVER = `${HEAD}
+relay:
+  enabled: true
+  receiverName: registry
+  secretName: registry-hook
+  target: kargoWebhook
+  kargoWebhook: { baseURL: https://kargo-external-webhooks-server.kargo.svc, secretEnv: REGISTRY_RECEIVER_SECRET }
+pipelines:
+  - app: billing
+    image: { repository: ghcr.io/acme/billing, constraint: ^3.0.0 }
+    git: { repoURL: https://github.com/acme/billing.git }
+  - app: billing-eu
+    project: billing-eu
+    image: { repository: ghcr.io/acme/billing, constraint: ^3.0.0 }
+    git: { repoURL: https://github.com/acme/billing.git, valuesDir: kargo/billing-eu/values }
+    environments:
+      - { name: eu-prod, promotion: { auto: false, mode: argocd } }
+`;
+
 export function matrixConfigs(): Record<string, PipelineConfig> {
   return {
     example: exampleConfig(),
     'fanout-fanin': parseConfig(FANOUT_FANIN, 'fanout.yaml'),
     'modes-oci': parseConfig(MODES_OCI, 'modes.yaml'),
     several: parseConfig(SEVERAL, 'several.yaml'),
+    receiver: parseConfig(RECEIVER, 'receiver.yaml'),
   };
 }

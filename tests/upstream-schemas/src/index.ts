@@ -1,11 +1,13 @@
-// Validators built from the upstream Kargo schemas in ../shared, closed the way the API server's
-// strict field validation treats structural schemas. Copied from packages/model/test/support (same
-// approach), extended with the Argo CD and Argo Rollouts kinds render emits.
+// Validators built from the upstream Kargo, Argo CD and Argo Rollouts schemas in ../shared, closed the way
+// the API server's strict field validation treats structural schemas. Shared by every package's
+// conformance tests so there is one definition of "valid upstream".
 import { readdirSync } from 'node:fs';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { readSharedJson, sharedPath } from './shared.ts';
+
+export { SHARED_DIR, readSharedJson, sharedPath } from './shared.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -55,10 +57,13 @@ function wrap(validate: ValidateFunction, schema: AnySchemaObject): UpstreamVali
   return Object.assign(run, { schema });
 }
 
-function newAjv(draft: '07' | '2020', useDefaults: boolean): Ajv {
+/**
+ * `crd`: validate like the API server — apply schema defaults first, and compile the CRDs' Go (RE2)
+ * patterns such as `[\w.\-\_]`, which JS rejects under the `u` flag, without it.
+ */
+function newAjv(draft: '07' | '2020', crd: boolean): Ajv {
   // strict: false tolerates the x-kubernetes-* keywords; CEL rules are enforced (and tested) in the model.
-  // unicodeRegExp: false — the Warehouse CRD has Go patterns like [\w.\-\_] that the u flag rejects.
-  const options = { strict: false, allErrors: true, useDefaults, unicodeRegExp: false };
+  const options = { strict: false, allErrors: true, useDefaults: crd, unicodeRegExp: !crd };
   const ajv = draft === '2020' ? new Ajv2020(options) : new Ajv(options);
   addFormats(ajv);
   return ajv;

@@ -1,8 +1,8 @@
-// Where the read-only upstream schemas live (../shared beside the repository); env KARGO_SHARED_DIR overrides.
+// Where the read-only upstream schemas and fixtures live: ../shared beside the repository, or KARGO_SHARED_DIR.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export const SHARED_DIR = process.env.KARGO_SHARED_DIR ?? resolve(import.meta.dirname, '../../../../../shared');
+export const SHARED_DIR = process.env.KARGO_SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared');
 
 export function sharedPath(...segments: string[]): string {
   return resolve(SHARED_DIR, ...segments);
