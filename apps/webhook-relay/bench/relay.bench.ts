@@ -28,8 +28,16 @@ function bodyFor(i: number, tag: string): string {
 
 const children: ChildProcess[] = [];
 const line = (s: string) => process.stdout.write(`${s}\n`);
-/** Node flags the relay runs with in production (Dockerfile CMD, `pnpm start`): the bench measures the same. */
-const RELAY_NODE_FLAGS = (process.env.RELAY_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+/**
+ * The relay is started the way it is deployed: the Node flags of the Dockerfile's CMD and its MALLOC_ARENA_MAX,
+ * read from the Dockerfile itself so the two cannot drift (RELAY_BENCH_NODE_FLAGS overrides, for experiments).
+ */
+const DOCKERFILE = readFileSync(resolve(import.meta.dirname, '../Dockerfile'), 'utf8');
+const CMD = JSON.parse(/^CMD (\[.*\])$/m.exec(DOCKERFILE)?.[1] ?? '[]') as string[];
+const RELAY_NODE_FLAGS =
+  process.env.RELAY_BENCH_NODE_FLAGS === undefined ? CMD.slice(1, CMD.indexOf('dist/main.js')) : process.env.RELAY_BENCH_NODE_FLAGS.split(' ').filter((f) => f !== '');
+const RELAY_DEPLOY_ENV: Record<string, string> = { MALLOC_ARENA_MAX: /MALLOC_ARENA_MAX=(\d+)/.exec(DOCKERFILE)?.[1] ?? '' };
+if (RELAY_DEPLOY_ENV.MALLOC_ARENA_MAX === '') delete RELAY_DEPLOY_ENV.MALLOC_ARENA_MAX;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -129,6 +137,7 @@ writeFileSync(routesFile, stringify({ routes: IMAGES.map((image) => ({ image, ta
 const bodies = Array.from({ length: 256 }, (_, i) => bodyFor(i, `1.${i}.0`));
 
 const relayEnv = (data: string, windowMs: string) => ({
+  ...RELAY_DEPLOY_ENV,
   HOST: '127.0.0.1',
   // The production default: one JSON line per delivery (to /dev/null here), so logging is in the measurement.
   LOG_LEVEL: 'info',
@@ -148,7 +157,9 @@ const relay = await spawnServer([...RELAY_NODE_FLAGS, main], relayEnv('data', '2
 const bare = await spawnServer([resolve(import.meta.dirname, 'bare-server.ts'), SECRET], {}, '/');
 
 line(`webhook-relay benchmark — loopback, body ${Buffer.byteLength(bodies[0]!)} bytes, unique X-GitHub-Delivery per request, node ${process.version}, ${availableParallelism()} CPUs`);
-line(`relay and bare server are child processes (relay flags: ${RELAY_NODE_FLAGS.join(' ') || 'none'}, LOG_LEVEL=info); the load generator and the Kargo peer run here`);
+line(
+  `relay and bare server are child processes; the relay is started as deployed (Dockerfile CMD flags: ${RELAY_NODE_FLAGS.join(' ') || 'none'}; env ${Object.entries(RELAY_DEPLOY_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}; LOG_LEVEL=info), the bare server with plain node; the load generator and the Kargo peer run here`,
+);
 try {
   // Warm both up (JIT, connections, SQLite pages).
   await cannon(relay.port, bodies, { connections: 16, duration: 2 });

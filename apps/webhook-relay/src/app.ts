@@ -4,6 +4,7 @@ import underPressure from '@fastify/under-pressure';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { RelayConfig } from './config.ts';
 import { RelayError } from './errors.ts';
+import { KubernetesForwarder } from './forward/kubernetes.ts';
 import inboxPlugin from './plugins/inbox.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import workerPlugin from './plugins/worker.ts';
@@ -20,6 +21,10 @@ const REJECT_REASON: Record<string, string> = {
 };
 
 export async function build(app: FastifyInstance, { config }: { config: RelayConfig }): Promise<void> {
+  // Before anything opens the inbox: a kubeconfig client-node would refuse must stop the boot, not every forward.
+  if (config.routes.routes.some((route) => route.targets.some((target) => 'kubernetes' in target))) {
+    await new KubernetesForwarder({ kubeconfig: config.kubeconfig }).check();
+  }
   await app.register(metricsPlugin);
 
   app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {

@@ -1,7 +1,7 @@
 // Reads and validates the environment once at boot; the only module that looks at process.env.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model';
+import { formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model/relay';
 import { z } from 'zod';
 import { RelayError, RelayErrorCode } from './errors.ts';
 

@@ -1,6 +1,5 @@
 // GitHub delivery handling that needs no I/O: signature check, body decoding, and classifying a package event.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
 
@@ -29,33 +28,16 @@ export function payloadText(raw: Buffer, contentType: string): string | undefine
   return raw.toString('utf8');
 }
 
-const PackageVersionSchema = z.object({
-  version: z.string().optional(),
-  package_url: z.string().optional(),
-  container_metadata: z
-    .object({
-      tag: z.object({ name: z.string().optional() }).nullish(),
-      manifest: z.object({ media_type: z.string().nullish(), config: z.object({ media_type: z.string().nullish() }).nullish() }).nullish(),
-    })
-    .nullish(),
-});
+/** Reads one field of a parsed JSON object; undefined when `value` is not an object. */
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
 
-const PackageSchema = z.object({
-  name: z.string().optional(),
-  namespace: z.string().optional(),
-  package_type: z.string().optional(),
-  package_version: PackageVersionSchema.nullish(),
-});
-
-const PingSchema = z.object({
-  hook_id: z.number().optional(),
-  hook: z
-    .object({
-      events: z.array(z.string()).optional(),
-      config: z.object({ content_type: z.string().optional() }).optional(),
-    })
-    .optional(),
-});
+/** A string field, else undefined (GitHub sends null for absent tags and media types). */
+function text(value: unknown, key: string): string | undefined {
+  const v = field(value, key);
+  return typeof v === 'string' ? v : undefined;
+}
 
 export interface PackageEvent {
   readonly kind: 'package';
@@ -79,25 +61,35 @@ const TYPES = new Set(['container', 'docker']);
 /** Decides what a well-signed, parsed delivery is; never throws on odd payloads. */
 export function classify(event: string, body: unknown): Classified {
   if (event === 'ping') {
-    const ping = PingSchema.safeParse(body);
-    const hook = ping.success ? ping.data : {};
-    return { kind: 'ping', hookId: hook.hook_id, events: hook.hook?.events ?? [], contentType: hook.hook?.config?.content_type };
+    // Only a few fields of a 16 KB payload matter: read them directly instead of validating the whole body.
+    const hook = field(body, 'hook');
+    const hookId = field(body, 'hook_id');
+    const events = field(hook, 'events');
+    return {
+      kind: 'ping',
+      hookId: typeof hookId === 'number' ? hookId : undefined,
+      events: Array.isArray(events) && events.every((e) => typeof e === 'string') ? events : [],
+      contentType: text(field(hook, 'config'), 'content_type'),
+    };
   }
   if (!PACKAGE_EVENTS.has(event)) return { kind: 'ignored', reason: `event ${event} is not relayed` };
   if (body === null || typeof body !== 'object') return { kind: 'ignored', reason: 'payload is not an object' };
   const record = body as Record<string, unknown>;
   const action = typeof record.action === 'string' ? record.action : '';
   if (!ACTIONS.has(action)) return { kind: 'ignored', reason: `action ${action || '(none)'} is not relayed` };
-  const pkg = PackageSchema.safeParse(record[event]);
-  if (!pkg.success || pkg.data.package_version == null) return { kind: 'ignored', reason: `payload has no ${event}.package_version` };
-  const type = pkg.data.package_type ?? '';
+  const pkg = record[event];
+  const version = field(pkg, 'package_version');
+  if (version === null || typeof version !== 'object' || Array.isArray(version)) return { kind: 'ignored', reason: `payload has no ${event}.package_version` };
+  const type = text(pkg, 'package_type') ?? '';
   // GitHub sends CONTAINER in webhooks and container in its REST API; legacy packages say docker.
   if (!TYPES.has(type.toLowerCase())) return { kind: 'ignored', reason: `package type ${type || '(none)'} is not a container image` };
-  const version = pkg.data.package_version;
-  const tag = version.container_metadata?.tag?.name ?? '';
+  const tag = text(field(field(version, 'container_metadata'), 'tag'), 'name') ?? '';
+  const packageUrl = text(version, 'package_url');
+  const namespace = text(pkg, 'namespace');
+  const name = text(pkg, 'name');
   let imageUrl: string;
-  if (version.package_url !== undefined && version.package_url.trim() !== '') imageUrl = version.package_url;
-  else if (pkg.data.namespace !== undefined && pkg.data.name !== undefined) imageUrl = `ghcr.io/${pkg.data.namespace}/${pkg.data.name}`;
+  if (packageUrl !== undefined && packageUrl.trim() !== '') imageUrl = packageUrl;
+  else if (namespace !== undefined && name !== undefined) imageUrl = `ghcr.io/${namespace}/${name}`;
   else return { kind: 'ignored', reason: 'payload names no image (no package_url, namespace or name)' };
-  return { kind: 'package', action, imageUrl, tag, digest: version.version };
+  return { kind: 'package', action, imageUrl, tag, digest: text(version, 'version') };
 }

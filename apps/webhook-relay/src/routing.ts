@@ -9,7 +9,7 @@ import {
   type CompiledTagRules,
   type RelayRoute,
   type RelayRoutes,
-} from '@kargo/model';
+} from '@kargo/model/relay';
 import type { PackageEvent } from './github.ts';
 import type { NewJob } from './inbox/inbox.ts';
 
@@ -23,6 +23,8 @@ export interface MatchResult {
 
 export class Router {
   readonly #byImage = new Map<string, { route: RelayRoute; rules: CompiledTagRules | undefined }>();
+  /** package_url → normalised image: a push repeats the same few URLs, and normalising costs more than a lookup. */
+  readonly #images = new Map<string, string>();
 
   /** Routes come from parseRelayRoutes, which already rejected rules that do not compile. */
   constructor(routes: RelayRoutes) {
@@ -37,7 +39,13 @@ export class Router {
   }
 
   match(event: PackageEvent): MatchResult {
-    const image = packageUrlToImage(event.imageUrl);
+    let image = this.#images.get(event.imageUrl);
+    if (image === undefined) {
+      image = packageUrlToImage(event.imageUrl);
+      // Bounded: URLs carry tags, so a long-running relay sees an open-ended set.
+      if (this.#images.size >= 4096) this.#images.clear();
+      this.#images.set(event.imageUrl, image);
+    }
     const entry = this.#byImage.get(image);
     if (entry === undefined) return { jobs: [], matched: [], reason: `no route for ${image}` };
     const { route, rules } = entry;

@@ -1,6 +1,7 @@
 // Creates the Fastify server (logger with redaction, timeouts) and handles listen and graceful shutdown.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { destination } from 'pino';
 import { build } from './app.ts';
 import type { RelayConfig } from './config.ts';
 
@@ -22,6 +23,11 @@ export function serverOptions(config: RelayConfig, logger: FastifyServerOptions[
               ],
               censor: '[redacted]',
             },
+            // Asynchronous stdout: a line written while the previous write is in flight joins the next write, so a
+            // burst costs a few write(2)s instead of one blocking write per delivery on the event loop (measured:
+            // the synchronous default was ~10% of the main thread at saturation). pino flushes it on exit; a
+            // SIGKILL can lose the last lines of the log, never a delivery (the inbox is the record).
+            stream: destination({ dest: 1, sync: false }),
           }
         : logger,
     // Fastify's two lines per request (incoming, completed) cost more CPU than the rest of an ack; the webhook

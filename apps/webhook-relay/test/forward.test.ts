@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
 import { KubernetesApiPeer } from './peers/kubernetes-api.ts';
+import { isConfigurationError, KubernetesForwarder } from '../src/forward/kubernetes.ts';
 import { build, delivery, tempDir, waitFor, type Built } from './helper.ts';
 import { ghcrPayload } from './shared.ts';
 
@@ -223,5 +224,45 @@ describe('kubernetes target', () => {
     expect(Date.parse(api.patches[0]!.refresh)).toBeGreaterThanOrEqual(before - 1000);
     expect(api.rejected.map((r) => r.status)).toEqual([404]);
     expect(built.app.inbox.list('failed', 1)[0]!.jobs[0]!.lastError).toContain('Warehouse demo/missing not found');
+  });
+});
+
+describe('kubernetes target with a kubeconfig client-node refuses', () => {
+  it('refuses to boot on an http:// server without insecure-skip-tls-verify', async () => {
+    const api = new KubernetesApiPeer(['demo/hello']);
+    const server = await api.listen();
+    cleanups.push(() => api.close());
+    const dir = tempDir();
+    const kubeconfig = api.writeKubeconfig(dir, server, { skipTLSVerify: false });
+    await expect(
+      build({ dir, routes: { routes: [{ image: IMAGE, targets: [{ kubernetes: { namespace: 'demo', warehouse: 'hello' } }] }] }, env: { KUBECONFIG: kubeconfig } }),
+    ).rejects.toThrow(/kubernetes targets: cannot use KUBECONFIG .*kubeconfig\.yaml: cluster peer: server http:\/\/127\.0\.0\.1:\d+ is plain http:\/\/.*insecure-skip-tls-verify: true/);
+    // Without kubernetes targets the kubeconfig is not needed, so it is not looked at.
+    const relay = await build({ dir, env: { KUBECONFIG: kubeconfig } });
+    cleanups.push(() => relay.close());
+    expect(api.patches).toEqual([]);
+  });
+
+  it('classifies client configuration errors as failed for good, not as an outage to retry', async () => {
+    const api = new KubernetesApiPeer(['demo/hello']);
+    const server = await api.listen();
+    cleanups.push(() => api.close());
+    const kubeconfig = api.writeKubeconfig(tempDir(), server, { skipTLSVerify: false });
+    // What client-node itself throws for that kubeconfig, on a real call.
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const thrown = await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .getNamespacedCustomObject({ group: 'kargo.akuity.io', version: 'v1alpha1', namespace: 'demo', plural: 'warehouses', name: 'hello' })
+      .then(() => undefined, (error: unknown) => error);
+    expect(String(thrown)).toContain('HTTP protocol is not allowed');
+    expect(isConfigurationError(thrown)).toBe(true);
+    expect(isConfigurationError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(false);
+    // The forwarder turns it into a permanent failure; the peer is never called.
+    const result = await new KubernetesForwarder({ kubeconfig }).forward({ namespace: 'demo', warehouse: 'hello' });
+    expect(result).toMatchObject({ kind: 'failed', error: expect.stringContaining('Kubernetes client configuration: cluster peer: server http://') as unknown });
+    expect(api.patches).toEqual([]);
+    expect(api.rejected).toEqual([]);
   });
 });

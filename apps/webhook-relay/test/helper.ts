@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
-import type { RelayRoutesInput } from '@kargo/model';
+import type { RelayRoutesInput } from '@kargo/model/relay';
 import { loadConfig, type RelayConfig } from '../src/config.ts';
 import { sign } from '../src/github.ts';
 import { createServer } from '../src/server.ts';

@@ -1,7 +1,7 @@
 // The built relay as a real process (node dist/main.js): outages, SIGKILL and restart, SIGTERM drain.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,26 @@ describe('relay process', () => {
     child2.stderr.on('data', (c: Buffer) => (stderr2 += c.toString()));
     expect(((await once(child2, 'exit')) as [number])[0]).toBe(1);
     expect(stderr2).toContain('RELAY_ROUTES_FILE: cannot read /nonexistent/routes.yaml');
+  });
+
+  it('exits 1 at boot when a kubernetes target has a kubeconfig client-node would refuse', async () => {
+    const dir = tempDir();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const kubeconfig = join(dir, 'kubeconfig.yaml');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{ name: plain, cluster: { server: "http://127.0.0.1:1" } }]\nusers: [{ name: u, user: { token: t } }]\ncontexts: [{ name: c, context: { cluster: plain, user: u } }]\ncurrent-context: c\n',
+    );
+    const routesFile = writeRoutes(dir, { routes: [{ image: IMAGES[0]!, targets: [{ kubernetes: { namespace: 'acme', warehouse: 'app-0' } }] }] });
+    const env = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', GITHUB_WEBHOOK_SECRETS: SECRET, RELAY_ROUTES_FILE: routesFile, RELAY_DATA_DIR: join(dir, 'data'), KUBECONFIG: kubeconfig };
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(stderr).toContain('webhook-relay: kubernetes targets: cannot use KUBECONFIG');
+    expect(stderr).toContain('server http://127.0.0.1:1 is plain http://');
+    expect(stderr).toMatch(/hint: fix the kubeconfig/);
   });
 
   it('forwards every delivery after a receiver outage ends', async () => {

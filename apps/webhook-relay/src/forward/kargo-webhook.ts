@@ -1,6 +1,6 @@
 // Forwards a delivery to a Kargo GitHub webhook receiver, re-signed with the receiver's own secret.
 import { readFileSync } from 'node:fs';
-import { kargoReceiverUrl, type KargoWebhookTarget } from '@kargo/model';
+import { kargoReceiverUrl, type KargoWebhookTarget } from '@kargo/model/relay';
 import { Agent, request } from 'undici';
 import { sign } from '../github.ts';
 import { parseRetryAfter, resultForStatus, type ForwardJob, type ForwardResult } from './types.ts';

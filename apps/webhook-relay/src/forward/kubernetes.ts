@@ -1,8 +1,38 @@
 // Refreshes a Warehouse by merge-patching its kargo.akuity.io/refresh annotation through the Kubernetes API.
 import type * as K8s from '@kubernetes/client-node';
+import { RelayError, RelayErrorCode } from '../errors.ts';
+import { resultForStatus, type ForwardResult } from './types.ts';
 
 type Client = { readonly api: K8s.CustomObjectsApi; readonly k8s: typeof K8s };
-import { resultForStatus, type ForwardResult } from './types.ts';
+
+/**
+ * Messages client-node throws for a kubeconfig it will never use, whatever the network does: retrying them for
+ * 24 h would only hide the mistake. Matched by text because client-node throws plain Errors for them.
+ */
+const CONFIGURATION_ERRORS = [/HTTP protocol is not allowed/i, /Unsupported proxy type/i, /No active cluster/i, /Invalid URL/i, /no current (cluster|context|user)/i];
+
+export function isConfigurationError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return CONFIGURATION_ERRORS.some((re) => re.test(message));
+}
+
+/** Why client-node would refuse every call with this kubeconfig, or undefined when it looks usable. */
+export function kubeconfigProblem(kc: K8s.KubeConfig): string | undefined {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) return `no current cluster (current-context ${kc.getCurrentContext() || '(none)'})`;
+  let url: URL;
+  try {
+    url = new URL(cluster.server);
+  } catch {
+    return `cluster ${cluster.name}: server ${cluster.server} is not a URL`;
+  }
+  if (url.protocol === 'http:' && cluster.skipTLSVerify !== true) {
+    return `cluster ${cluster.name}: server ${cluster.server} is plain http://, which @kubernetes/client-node refuses unless the cluster sets insecure-skip-tls-verify: true (better: use https://)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `cluster ${cluster.name}: server ${cluster.server} is neither http:// nor https://`;
+  if (kc.getCurrentUser() === null) return `no user for current-context ${kc.getCurrentContext()}`;
+  return undefined;
+}
 
 export const REFRESH_ANNOTATION = 'kargo.akuity.io/refresh';
 
@@ -29,6 +59,8 @@ export class KubernetesForwarder {
         const kc = new k8s.KubeConfig();
         if (this.#options.kubeconfig === undefined) kc.loadFromCluster();
         else kc.loadFromFile(this.#options.kubeconfig);
+        const problem = kubeconfigProblem(kc);
+        if (problem !== undefined) throw new RelayError(RelayErrorCode.InvalidConfig, problem);
         return { api: kc.makeApiClient(k8s.CustomObjectsApi), k8s };
       });
       // A failed load (no credentials yet) is retried on the next forward.
@@ -40,12 +72,30 @@ export class KubernetesForwarder {
     return this.#api;
   }
 
+  /**
+   * Loads the credentials now (boot, when a route has a kubernetes target) so a kubeconfig client-node would
+   * refuse stops the relay with a clear message instead of turning every forward into a 24 h retry loop.
+   */
+  async check(): Promise<void> {
+    try {
+      await this.#client();
+    } catch (cause) {
+      const source = this.#options.kubeconfig === undefined ? 'the in-cluster service account' : `KUBECONFIG ${this.#options.kubeconfig}`;
+      throw new RelayError(RelayErrorCode.InvalidConfig, `kubernetes targets: cannot use ${source}: ${(cause as Error).message}`, {
+        cause,
+        hint: 'fix the kubeconfig (or unset KUBECONFIG inside a cluster), or remove the kubernetes targets from the routes file',
+      });
+    }
+  }
+
   async forward(target: { namespace: string; warehouse: string }, now: Date = new Date()): Promise<ForwardResult> {
     let api: K8s.CustomObjectsApi;
     let k8s: typeof K8s;
     try {
       ({ api, k8s } = await this.#client());
     } catch (cause) {
+      // A kubeconfig that will never work is a failure for good; missing credentials may still appear (mounts).
+      if ((cause instanceof RelayError && cause.code === RelayErrorCode.InvalidConfig) || isConfigurationError(cause)) return { kind: 'failed', error: `Kubernetes client configuration: ${(cause as Error).message}` };
       return { kind: 'retry', error: `no Kubernetes credentials: ${(cause as Error).message}` };
     }
     try {
@@ -70,6 +120,7 @@ export class KubernetesForwarder {
         return resultForStatus(code, `Kubernetes API (Warehouse ${target.namespace}/${target.warehouse})`);
       }
       const err = cause as Error & { code?: string };
+      if (isConfigurationError(err)) return { kind: 'failed', error: `Kubernetes client configuration: ${err.message}` };
       return { kind: 'retry', error: `Kubernetes API unreachable: ${err.code ?? err.name}: ${err.message}` };
     }
   }

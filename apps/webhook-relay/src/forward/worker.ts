@@ -1,6 +1,6 @@
 // Drains the inbox: picks due jobs, coalesces bursts per (target, image), forwards, and records outcomes.
 import type { FastifyBaseLogger } from 'fastify';
-import { RelayTargetSchema, type RelayTarget } from '@kargo/model';
+import { RelayTargetSchema, type RelayTarget } from '@kargo/model/relay';
 import type { Inbox, JobRow, Outcome } from '../inbox/inbox.ts';
 import type { RelayMetrics } from '../plugins/metrics.ts';
 import { KargoWebhookForwarder } from './kargo-webhook.ts';

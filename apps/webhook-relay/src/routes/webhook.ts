@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RelayConfig } from '../config.ts';
 import { RelayError, RelayErrorCode } from '../errors.ts';
-import { classify, payloadText, verifySignature } from '../github.ts';
+import { classify, payloadText, verifySignature, type Classified } from '../github.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -58,6 +58,23 @@ interface WebhookHeaders {
 
 type WebhookRequest = FastifyRequest<{ Headers: WebhookHeaders; Body: Buffer }>;
 
+/**
+ * Parses and classifies in a function of its own: the 16 KB text and the parsed tree then die here instead of
+ * living in the async handler's frame until the commit returns (they would survive scavenges and be copied).
+ * Undefined when the body is not JSON; `formPayload` is the decoded JSON bytes of a form body.
+ */
+function readDelivery(event: string, raw: Buffer, isForm: boolean): { what: Classified; formPayload: Buffer | undefined } | undefined {
+  const text = payloadText(raw, isForm ? 'application/x-www-form-urlencoded' : 'application/json');
+  if (text === undefined) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return { what: classify(event, body), formPayload: isForm ? Buffer.from(text, 'utf8') : undefined };
+}
+
 /** Registered without fastify-plugin: its raw-body parsers must stay inside this scope. */
 export default function webhookRoutes(app: FastifyInstance, { config }: { config: RelayConfig }, done: (err?: Error) => void): void {
   app.removeAllContentTypeParsers();
@@ -84,18 +101,13 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
     }
 
     const contentType = request.headers['content-type'] ?? '';
-    const text = payloadText(raw, contentType);
     const isForm = contentType.toLowerCase().startsWith('application/x-www-form-urlencoded');
-    let body: unknown;
-    try {
-      if (text === undefined) throw new Error('no payload field');
-      body = JSON.parse(text);
-    } catch {
+    const read = readDelivery(event, raw, isForm);
+    if (read === undefined) {
       metrics.rejected.inc({ reason: 'bad_json' });
       throw new RelayError(RelayErrorCode.BadPayload, 'body is not JSON (nor a form with a JSON payload field)', { statusCode: 400 });
     }
-
-    const what = classify(event, body);
+    const { what, formPayload } = read;
     // One log line per delivery (request logging is off): the fields below plus what happened to it.
     const hookId = request.headers['x-github-hook-id'];
     const log = request.log;
@@ -115,13 +127,15 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
       return reply.code(202).send({ ignored: what.reason });
     }
 
-    if (inbox.has(delivery)) {
-      metrics.duplicates.inc();
-      log.info({ delivery, event, hookId, status: 200 }, 'duplicate');
-      return reply.code(200).send({ duplicate: true, delivery });
-    }
+    // No SELECT for duplicates here: the insert (INSERT OR IGNORE on the id) decides, in the same commit. Only a
+    // full inbox looks first, so a redelivered id is still answered 200 rather than 503.
     const match = router.match(what);
     if (match.jobs.length > 0 && inbox.full) {
+      if (inbox.has(delivery)) {
+        metrics.duplicates.inc();
+        log.info({ delivery, event, hookId, status: 200 }, 'duplicate');
+        return reply.code(200).send({ duplicate: true, delivery });
+      }
       metrics.rejected.inc({ reason: 'overloaded' });
       throw new RelayError(RelayErrorCode.Overloaded, 'inbox is full; retry later', { statusCode: 503, retryAfter: 30 });
     }
@@ -132,7 +146,7 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
       action: what.action,
       receivedAt: Date.now(),
       // The raw bytes are the JSON for JSON hooks; form hooks store the decoded payload field.
-      payload: isForm ? Buffer.from(text ?? '', 'utf8') : raw,
+      payload: formPayload ?? raw,
       jobs: match.jobs,
     });
     if (!stored) {

@@ -3,7 +3,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { normalizeImageRepoUrl, packageUrlToRepoUrls } from '@kargo/model';
+import { normalizeImageRepoUrl, packageUrlToRepoUrls } from '@kargo/model/relay';
 
 const MAX_BODY = 2 * 1024 * 1024;
 const EVENTS = new Set(['ping', 'push', 'package', 'registry_package', 'pull_request']);

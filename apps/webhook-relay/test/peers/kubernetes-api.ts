@@ -78,15 +78,16 @@ export class KubernetesApiPeer {
   }
 
   /** Writes a kubeconfig pointing at this peer with its bearer token; returns its path. */
-  writeKubeconfig(dir: string, server: string): string {
+  writeKubeconfig(dir: string, server: string, options: { skipTLSVerify?: boolean } = {}): string {
     const file = join(dir, 'kubeconfig.yaml');
+    const skip = options.skipTLSVerify ?? true;
     writeFileSync(
       file,
       [
         'apiVersion: v1',
         'kind: Config',
         // client-node refuses plain http unless TLS verification is off; the peer is loopback http.
-        'clusters: [{ name: peer, cluster: { server: "' + server + '", insecure-skip-tls-verify: true } }]',
+        'clusters: [{ name: peer, cluster: { server: "' + server + '"' + (skip ? ', insecure-skip-tls-verify: true' : '') + ' } }]',
         'users: [{ name: relay, user: { token: "' + this.token + '" } }]',
         'contexts: [{ name: peer, context: { cluster: peer, user: relay } }]',
         'current-context: peer',
