@@ -10,6 +10,7 @@ export const RelayErrorCode = {
   Unauthorized: 'RELAY_UNAUTHORIZED',
   NotFound: 'RELAY_NOT_FOUND',
   Inbox: 'RELAY_INBOX',
+  PayloadUnreadable: 'RELAY_PAYLOAD_UNREADABLE',
 } as const;
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode];
 

@@ -120,7 +120,7 @@ export class Worker {
       if (now - this.#lastPrune > 600_000) {
         this.#lastPrune = now;
         const pruned = await this.#inbox.prune(now - this.#options.retentionMs);
-        if (pruned > 0) this.#log.info({ pruned }, 'pruned finished deliveries past retention');
+        if (pruned.deliveries > 0 || pruned.segments > 0) this.#log.info({ pruned: pruned.deliveries, segments: pruned.segments }, 'pruned finished deliveries past retention');
       }
     } catch (error) {
       this.#log.error({ err: error }, 'worker tick failed');
@@ -186,7 +186,13 @@ export class Worker {
   async #forward(target: RelayTarget, job: JobRow): Promise<ForwardResult> {
     if ('kargoWebhook' in target) {
       // Read here, for the one job that is sent: claims and due lists stay small under a flood.
-      const stored = this.#inbox.payloadOf(job.deliveryId);
+      let stored: ReturnType<Inbox['payloadOf']>;
+      try {
+        stored = this.#inbox.payloadOf(job.deliveryId);
+      } catch (error) {
+        // A missing or damaged segment will not heal by retrying: fail the job, visibly, with the reason.
+        return { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
+      }
       if (stored === undefined) return { kind: 'failed', error: 'the delivery is no longer in the inbox' };
       return this.#kargo.forward(target.kargoWebhook, { deliveryId: job.deliveryId, event: job.event, payload: stored.payload, image: job.image, tag: job.tag });
     }

@@ -3,7 +3,8 @@ import { Worker as Thread } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RelayError, RelayErrorCode } from '../errors.ts';
 import type { WriterRequest, WriterResponse } from './protocol.ts';
-import { openInboxDatabase, payloadFromRow, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome } from './store.ts';
+import { DEFAULT_SEGMENT_BYTES, SegmentError } from './segments.ts';
+import { openInboxDatabase, payloadFromRow, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome, type PayloadRow } from './store.ts';
 
 export { DeliveryStatus, JobStatus, type JobRow, type NewDelivery, type NewJob, type Outcome } from './store.ts';
 
@@ -30,6 +31,8 @@ export interface InboxOptions {
   readonly dataDir: string;
   readonly maxPending: number;
   readonly coalesceWindowMs: number;
+  /** Payload segment files roll over past this size (default 64 MiB); pruning deletes whole files. */
+  readonly segmentBytes?: number;
 }
 
 interface Waiting {
@@ -92,7 +95,7 @@ export class Inbox {
     this.#pendingJobs = Number((this.#stmt.countPending.get() as { n: number }).n);
 
     this.#thread = new Thread(THREAD_URL, {
-      workerData: { dataDir: options.dataDir, coalesceWindowMs: options.coalesceWindowMs },
+      workerData: { dataDir: options.dataDir, coalesceWindowMs: options.coalesceWindowMs, segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES },
       // The writer holds one batch at a time; a small heap keeps a flood from growing RSS through it.
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
@@ -259,14 +262,26 @@ export class Inbox {
     return true;
   }
 
-  /** The delivery's JSON as received (form bodies already decoded), as UTF-8 bytes. */
+  /**
+   * The delivery's JSON as received (form bodies already decoded), as UTF-8 bytes; undefined when the id is not
+   * stored. A payload whose segment file is missing or damaged throws a RelayError (409, RELAY_PAYLOAD_UNREADABLE).
+   */
   payloadOf(id: string): { event: string; payload: Buffer } | undefined {
-    const row = this.#stmt.payload.get(id) as { event: string; payload: string; body: Uint8Array | null } | undefined;
-    return row === undefined ? undefined : { event: row.event, payload: payloadFromRow(row) };
+    const row = this.#stmt.payload.get(id) as (PayloadRow & { event: string }) | undefined;
+    if (row === undefined) return undefined;
+    try {
+      return { event: row.event, payload: payloadFromRow(this.#options.dataDir, row) };
+    } catch (error) {
+      if (!(error instanceof SegmentError)) throw error;
+      throw new RelayError(RelayErrorCode.PayloadUnreadable, `the stored payload of ${id} cannot be read: ${error.message}`, { statusCode: 409, cause: error });
+    }
   }
 
+  /** Newest first; a status filter finds its deliveries from their jobs, so it stays fast with millions done. */
   list(status: DeliveryStatus | undefined, limit: number): DeliveryView[] {
-    const rows = (status === undefined ? this.#stmt.listAll.all(limit) : this.#stmt.listByStatus.all(status, limit)) as {
+    const rows = (
+      status === undefined ? this.#stmt.listAll.all(limit) : status === 'done' ? this.#stmt.listDone.all(limit) : this.#stmt.listCandidates.all(status, limit)
+    ) as {
       id: string;
       hook_id: string | null;
       event: string;
@@ -285,9 +300,12 @@ export class Inbox {
     }));
   }
 
-  /** Deletes finished deliveries older than `before` (keep them past GitHub's redelivery window for dedupe). */
-  prune(before: number): Promise<number> {
-    return this.#call<number>({ op: 'prune', before });
+  /**
+   * Deletes finished deliveries older than `before` (keep them past GitHub's redelivery window for dedupe), then
+   * the payload segment files nothing points into any more.
+   */
+  prune(before: number): Promise<{ deliveries: number; segments: number }> {
+    return this.#call<{ deliveries: number; segments: number }>({ op: 'prune', before });
   }
 
   /** Proves the database still takes a write lock (readiness), on the writer's own connection. */

@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
+import { readSegment, type SegmentWriter } from './segments.ts';
 
 export const JobStatus = { Pending: 'pending', Done: 'done', Failed: 'failed', Coalesced: 'coalesced' } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
@@ -53,9 +54,11 @@ export type Outcome =
 
 /**
  * Schema version in `PRAGMA user_version`: 1 added `deliveries.body` (compressed payload) and `jobs_coalesced`;
- * 2 dropped the redundant `jobs_delivery` index.
+ * 2 dropped the redundant `jobs_delivery` index; 3 moved new payloads to segment files (`seg*` columns) and stopped
+ * storing a delivery's status (it is derived from its jobs when read). Rows written by earlier versions keep their
+ * `payload`/`body` and are read as before.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -64,11 +67,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   event TEXT NOT NULL,
   action TEXT NOT NULL,
   received_at INTEGER NOT NULL,
-  payload TEXT NOT NULL,
-  status TEXT NOT NULL,
-  body BLOB
+  payload TEXT NOT NULL DEFAULT '',
+  body BLOB,
+  seg INTEGER,
+  seg_offset INTEGER,
+  seg_length INTEGER,
+  seg_crc INTEGER
 ) STRICT;
-CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, received_at);
 CREATE TABLE IF NOT EXISTS jobs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
@@ -86,19 +91,67 @@ CREATE TABLE IF NOT EXISTS jobs (
   UNIQUE (delivery_id, target_key)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS jobs_group ON jobs (status, target_key, image);
 `;
 
 /**
- * Payloads are stored deflated: GitHub's ~16 KB package JSON shrinks to ~3 KB (level 1 costs ~40 µs), which keeps
- * a row inside one page, cuts WAL bytes and checkpoint work ~5×, and still forwards the delivery byte for byte.
+ * Brings a database of any earlier version to SCHEMA_VERSION, in one transaction. Indexes are chosen for the
+ * acknowledgement path: every index on \`deliveries\` or \`jobs\` is one more B-tree page written per delivery.
  */
-export function compressPayload(bytes: Uint8Array): Uint8Array {
-  return deflateRawSync(bytes, { level: 1 });
+function migrate(db: DatabaseSync, dataDir: string): void {
+  const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`the inbox was written by a newer relay (schema ${version}; this one knows up to ${SCHEMA_VERSION}); run that version or move ${dataDir} aside`);
+  }
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(SCHEMA);
+    const columns = new Set((db.prepare('PRAGMA table_info(deliveries)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('body')) db.exec('ALTER TABLE deliveries ADD COLUMN body BLOB');
+    for (const column of ['seg', 'seg_offset', 'seg_length', 'seg_crc']) if (!columns.has(column)) db.exec(`ALTER TABLE deliveries ADD COLUMN ${column} INTEGER`);
+    // Version 3: a delivery's status is derived from its jobs (DELIVERY_STATUS); keeping a copy in the row cost an
+    // update of the row and of its index for every delivery a forward finished or a claim coalesced.
+    db.exec('DROP INDEX IF EXISTS deliveries_status');
+    if (columns.has('status')) db.exec('ALTER TABLE deliveries DROP COLUMN status');
+    // Listing newest first and pruning by age; times only grow, so inserts touch the rightmost page.
+    db.exec('CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at)');
+    // Pruning deletes a segment file once no row points into it or any older one: MIN(seg) must not scan the table.
+    db.exec('CREATE INDEX IF NOT EXISTS deliveries_seg ON deliveries (seg) WHERE seg IS NOT NULL');
+    // Claims look for the pending jobs of one (target, image); finished jobs leave this index instead of moving in it.
+    db.exec('DROP INDEX IF EXISTS jobs_group');
+    db.exec(`CREATE INDEX IF NOT EXISTS jobs_pending_group ON jobs (target_key, image, created_at) WHERE status = 'pending'`);
+    // The jobs coalesced into a winner (a delivery's status, listing); without it that scanned the whole table.
+    db.exec('CREATE INDEX IF NOT EXISTS jobs_coalesced ON jobs (coalesced_into) WHERE coalesced_into IS NOT NULL');
+    // Version 2: lookups by delivery use UNIQUE (delivery_id, target_key); a second random-keyed index on
+    // delivery_id cost one more page write per job on the acknowledgement path (measured: −5 to −8 µs per delivery).
+    db.exec('DROP INDEX IF EXISTS jobs_delivery');
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
 }
 
-/** The stored JSON bytes: `body` (deflated) when present, else the plain `payload` column of version-0 rows. */
-export function payloadFromRow(row: { payload: string; body: Uint8Array | null }): Buffer {
+/** Payload segment files live here, beside the database. */
+export const segmentsDir = (dataDir: string) => join(dataDir, 'payloads');
+
+export interface PayloadRow {
+  readonly payload: string;
+  readonly body: Uint8Array | null;
+  readonly seg: number | null;
+  readonly seg_offset: number | null;
+  readonly seg_length: number | null;
+  readonly seg_crc: number | null;
+}
+
+/**
+ * The stored JSON bytes: from its segment file (version 3 on), else `body` (deflated, versions 1–2), else the
+ * plain `payload` column of version-0 rows. Throws SegmentError when the segment is gone or damaged.
+ */
+export function payloadFromRow(dataDir: string, row: PayloadRow): Buffer {
+  if (row.seg !== null) {
+    return readSegment(segmentsDir(dataDir), { segment: row.seg, offset: Number(row.seg_offset), length: Number(row.seg_length), crc: Number(row.seg_crc) });
+  }
   return row.body === null ? Buffer.from(row.payload, 'utf8') : inflateRawSync(row.body);
 }
 
@@ -119,24 +172,34 @@ export function openInboxDatabase(dataDir: string, options: { migrate: boolean }
   // 8 MB of page cache per connection (default 2 MB): the hot index pages stay in memory under a flood.
   db.exec('PRAGMA cache_size = -2048');
   db.exec('PRAGMA temp_store = MEMORY');
-  if (options.migrate) {
-    db.exec(SCHEMA);
-    const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
-    if (version < 1) {
-      const columns = db.prepare('PRAGMA table_info(deliveries)').all() as { name: string }[];
-      if (!columns.some((c) => c.name === 'body')) db.exec('ALTER TABLE deliveries ADD COLUMN body BLOB');
-    }
-    // complete() looks up the jobs coalesced into a winner; without this it scanned the whole table.
-    db.exec('CREATE INDEX IF NOT EXISTS jobs_coalesced ON jobs (coalesced_into) WHERE coalesced_into IS NOT NULL');
-    // Version 2: lookups by delivery use UNIQUE (delivery_id, target_key); a second random-keyed index on
-    // delivery_id cost one more page write per job on the acknowledgement path (measured: −5 to −8 µs per delivery).
-    db.exec('DROP INDEX IF EXISTS jobs_delivery');
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-  }
+  if (options.migrate) migrate(db, dataDir);
   return db;
 }
 
 const JOB_COLUMNS = `j.id, j.delivery_id AS deliveryId, j.target_key AS targetKey, j.target, j.image, j.tag, j.created_at AS createdAt, j.attempts, d.event`;
+
+/**
+ * A delivery's status, derived from its jobs (`d` is the delivery): pending while any job is, or while the winner
+ * one was coalesced into is; failed if any job (or its winner) failed; else done, including a delivery without jobs.
+ * `+j.status` keeps the planner on the (delivery_id, target_key) index: left to itself it scans every pending job
+ * through jobs_due.
+ */
+const DELIVERY_STATUS = `CASE
+  WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.delivery_id = d.id AND +j.status = 'pending') THEN 'pending'
+  WHEN EXISTS (SELECT 1 FROM jobs j LEFT JOIN jobs w ON w.id = j.coalesced_into
+               WHERE j.delivery_id = d.id AND (+j.status = 'failed' OR (+j.status = 'coalesced' AND w.status = 'failed'))) THEN 'failed'
+  WHEN EXISTS (SELECT 1 FROM jobs j JOIN jobs w ON w.id = j.coalesced_into
+               WHERE j.delivery_id = d.id AND +j.status = 'coalesced' AND w.status = 'pending') THEN 'pending'
+  ELSE 'done' END`;
+
+const DELIVERY_COLUMNS = `d.id, d.hook_id, d.event, d.action, d.received_at, ${DELIVERY_STATUS} AS status`;
+
+/**
+ * Deliveries that may have `status` (pending or failed): those with such a job, or with a job coalesced into such a
+ * winner. Found from the jobs side (jobs_due, jobs_coalesced) so a listing never walks every delivery.
+ */
+const CANDIDATES = `SELECT delivery_id FROM jobs WHERE status = ?1
+  UNION SELECT j.delivery_id FROM jobs w JOIN jobs j ON j.coalesced_into = w.id WHERE w.status = ?1`;
 
 export const READ_SQL = {
   exists: 'SELECT 1 FROM deliveries WHERE id = ?',
@@ -145,39 +208,43 @@ export const READ_SQL = {
   nextDue: `SELECT MIN(next_attempt_at) AS at FROM jobs WHERE status = 'pending'`,
   oldestPending: `SELECT MIN(created_at) AS at FROM jobs WHERE status = 'pending'`,
   countPending: `SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'`,
-  payload: 'SELECT event, payload, body FROM deliveries WHERE id = ?',
-  listAll: 'SELECT id, hook_id, event, action, received_at, status FROM deliveries ORDER BY received_at DESC LIMIT ?',
-  listByStatus: 'SELECT id, hook_id, event, action, received_at, status FROM deliveries WHERE status = ? ORDER BY received_at DESC LIMIT ?',
+  payload: 'SELECT event, payload, body, seg, seg_offset, seg_length, seg_crc FROM deliveries WHERE id = ?',
+  listAll: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ORDER BY d.received_at DESC LIMIT ?`,
+  listCandidates: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id IN (${CANDIDATES})) WHERE status = ?1 ORDER BY received_at DESC LIMIT ?2`,
+  // Most deliveries are done: walking newest first finds `limit` of them quickly.
+  listDone: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d ORDER BY d.received_at DESC) WHERE status = 'done' LIMIT ?`,
   jobsOf: 'SELECT id, target_key AS target, image, tag, status, attempts, last_error AS lastError, coalesced_into AS coalescedInto FROM jobs WHERE delivery_id = ? ORDER BY id',
 } as const;
-
-/**
- * A delivery's status from its jobs: pending while any (or the winner it was coalesced into) is, failed if any failed.
- * `+j.status` keeps the planner on the (delivery_id, target_key) index: left to itself it scans every pending job
- * through jobs_due.
- */
-const DELIVERY_STATUS = `CASE
-  WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.delivery_id = deliveries.id AND +j.status = 'pending') THEN 'pending'
-  WHEN EXISTS (SELECT 1 FROM jobs j LEFT JOIN jobs w ON w.id = j.coalesced_into
-               WHERE j.delivery_id = deliveries.id AND (+j.status = 'failed' OR (j.status = 'coalesced' AND w.status = 'failed'))) THEN 'failed'
-  WHEN EXISTS (SELECT 1 FROM jobs j JOIN jobs w ON w.id = j.coalesced_into
-               WHERE j.delivery_id = deliveries.id AND +j.status = 'coalesced' AND w.status = 'pending') THEN 'pending'
-  ELSE 'done' END`;
 
 /** Every write of the inbox, on one connection, so writes never wait for each other's locks. */
 export class InboxWrites {
   readonly #db: DatabaseSync;
+  readonly #segments: SegmentWriter;
   readonly #coalesceWindowMs: number;
+  #synchronous: 'FULL' | 'NORMAL' = 'FULL';
   readonly #stmt: Record<
-    'insertDelivery' | 'insertJob' | 'winner' | 'coalesce' | 'refreshCoalesced' | 'finish' | 'retry' | 'affected' | 'refreshDelivery' | 'exists' | 'upsertJob' | 'prune' | 'countPending',
+    | 'insertDelivery'
+    | 'insertJob'
+    | 'winner'
+    | 'coalesce'
+    | 'finish'
+    | 'retry'
+    | 'exists'
+    | 'upsertJob'
+    | 'prune'
+    | 'countPending'
+    | 'oldestSegment',
     StatementSync
   >;
 
-  constructor(db: DatabaseSync, coalesceWindowMs: number) {
+  constructor(db: DatabaseSync, segments: SegmentWriter, coalesceWindowMs: number) {
     this.#db = db;
+    this.#segments = segments;
     this.#coalesceWindowMs = coalesceWindowMs;
     this.#stmt = {
-      insertDelivery: db.prepare('INSERT OR IGNORE INTO deliveries (id, hook_id, event, action, received_at, payload, body, status) VALUES (?, ?, ?, ?, ?, \'\', ?, ?)'),
+      insertDelivery: db.prepare(
+        `INSERT OR IGNORE INTO deliveries (id, hook_id, event, action, received_at, seg, seg_offset, seg_length, seg_crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       insertJob: db.prepare(
         `INSERT OR IGNORE INTO jobs (delivery_id, target_key, target, image, tag, created_at, next_attempt_at, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
@@ -192,30 +259,33 @@ export class InboxWrites {
         `UPDATE jobs SET status = 'coalesced', coalesced_into = ?, finished_at = ?
          WHERE status = 'pending' AND target_key = ? AND image = ? AND created_at <= ? AND id <> ? AND id NOT IN (SELECT value FROM json_each(?))`,
       ),
-      // Rows whose status stays the same are not rewritten: coalescing into a pending winner leaves its
-      // deliveries pending, and an UPDATE of an unchanged row still dirties its page and the status index.
-      refreshCoalesced: db.prepare(
-        `UPDATE deliveries SET status = s.next FROM (SELECT id, ${DELIVERY_STATUS} AS next FROM deliveries WHERE id IN (SELECT delivery_id FROM jobs WHERE coalesced_into = ?)) AS s
-         WHERE deliveries.id = s.id AND deliveries.status <> s.next`,
-      ),
       finish: db.prepare('UPDATE jobs SET status = ?, attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ?'),
       retry: db.prepare('UPDATE jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?'),
-      affected: db.prepare('SELECT delivery_id AS id FROM jobs WHERE id = ? UNION SELECT delivery_id FROM jobs WHERE coalesced_into = ?'),
-      refreshDelivery: db.prepare(
-        `UPDATE deliveries SET status = s.next FROM (SELECT id, ${DELIVERY_STATUS} AS next FROM deliveries WHERE id = ?) AS s WHERE deliveries.id = s.id AND deliveries.status <> s.next`,
-      ),
       exists: db.prepare(READ_SQL.exists),
       upsertJob: db.prepare(
         `INSERT INTO jobs (delivery_id, target_key, target, image, tag, created_at, next_attempt_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
          ON CONFLICT (delivery_id, target_key) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, coalesced_into = NULL,
            finished_at = NULL, target = excluded.target, image = excluded.image, tag = excluded.tag, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at`,
       ),
-      prune: db.prepare(`DELETE FROM deliveries WHERE status <> 'pending' AND received_at < ?`),
+      prune: db.prepare(`DELETE FROM deliveries AS d WHERE d.received_at < ? AND ${DELIVERY_STATUS} <> 'pending'`),
       countPending: db.prepare(READ_SQL.countPending),
+      oldestSegment: db.prepare('SELECT MIN(seg) AS seg FROM deliveries WHERE seg IS NOT NULL'),
     };
   }
 
-  #transaction<T>(work: () => T): T {
+  /**
+   * `durable` commits fsync the WAL (synchronous=FULL): accepting a delivery, because GitHub is told it is safe.
+   * The worker's bookkeeping (claims, outcomes, replays, pruning) commits without its own fsync (NORMAL): a crash
+   * of the process loses none of it (WAL mode), and what a power cut could take back — a claim, a "done" — only
+   * means one more forward, which at-least-once allows. The next durable commit syncs it along (measured: the
+   * per-forward fsyncs were ~20% of the writer thread at saturation).
+   */
+  #transaction<T>(work: () => T, durable = true): T {
+    const synchronous = durable ? 'FULL' : 'NORMAL';
+    if (this.#synchronous !== synchronous) {
+      this.#db.exec(`PRAGMA synchronous = ${synchronous}`);
+      this.#synchronous = synchronous;
+    }
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const value = work();
@@ -233,13 +303,16 @@ export class InboxWrites {
 
   /** One transaction (one fsync) for the whole batch; per delivery, whether it was new. */
   accept(batch: readonly NewDelivery[]): { stored: boolean[]; added: number } {
-    const rows = batch.map((d) => ({ d, body: compressPayload(d.payload) }));
+    // Bytes first, synced, then the rows that point at them: a committed row always has its payload on disk.
+    // (A duplicate's bytes are appended too and never referenced; redeliveries are rare, a lookup per delivery is not.)
+    const refs = this.#segments.append(batch.map((d) => d.payload));
+    this.#segments.sync();
     return this.#transaction(() => {
       const stored: boolean[] = [];
       let added = 0;
-      for (const { d, body } of rows) {
-        const status = d.jobs.length === 0 ? DeliveryStatus.Done : DeliveryStatus.Pending;
-        const inserted = this.#stmt.insertDelivery.run(d.id, d.hookId ?? null, d.event, d.action, d.receivedAt, body, status).changes > 0;
+      for (const [i, d] of batch.entries()) {
+        const ref = refs[i]!;
+        const inserted = this.#stmt.insertDelivery.run(d.id, d.hookId ?? null, d.event, d.action, d.receivedAt, ref.segment, ref.offset, ref.length, ref.crc).changes > 0;
         stored.push(inserted);
         if (!inserted) continue;
         const due = d.receivedAt + this.#coalesceWindowMs;
@@ -255,11 +328,8 @@ export class InboxWrites {
     const winner = this.#stmt.winner.get(targetKey, image, now, skip) as JobRow | undefined;
     if (winner === undefined) return undefined;
     const coalesced = this.#transaction(() => {
-      const n = Number(this.#stmt.coalesce.run(winner.id, now, targetKey, image, now, winner.id, skip).changes);
-      // A coalesced job's delivery waits on its winner, which is pending: "pending" while it has one, else "done".
-      if (n > 0) this.#stmt.refreshCoalesced.run(winner.id);
-      return n;
-    });
+      return Number(this.#stmt.coalesce.run(winner.id, now, targetKey, image, now, winner.id, skip).changes);
+    }, false);
     return { winner, coalesced };
   }
 
@@ -272,9 +342,8 @@ export class InboxWrites {
       } else {
         finished = Number(this.#stmt.finish.run(outcome.kind === 'done' ? JobStatus.Done : JobStatus.Failed, outcome.kind === 'failed' ? outcome.error : null, now, jobId).changes);
       }
-      for (const { id } of this.#stmt.affected.all(jobId, jobId) as { id: string }[]) this.#stmt.refreshDelivery.run(id);
       return finished;
-    });
+    }, false);
   }
 
   /** Re-queues a delivery; undefined when the id is unknown, else the new pending count. */
@@ -282,13 +351,16 @@ export class InboxWrites {
     if (this.#stmt.exists.get(id) === undefined) return undefined;
     this.#transaction(() => {
       for (const job of jobs) this.#stmt.upsertJob.run(id, job.targetKey, job.target, job.image, job.tag, now, now);
-      this.#stmt.refreshDelivery.run(id);
-    });
+    }, false);
     return Number((this.#stmt.countPending.get() as { n: number }).n);
   }
 
-  prune(before: number): number {
-    return Number(this.#stmt.prune.run(before).changes);
+  /** Deletes finished deliveries received before `before`, then every payload segment no remaining row points into. */
+  prune(before: number): { deliveries: number; segments: number } {
+    const deliveries = this.#transaction(() => Number(this.#stmt.prune.run(before).changes), false);
+    const oldest = (this.#stmt.oldestSegment.get() as { seg: number | null }).seg;
+    // Rows only ever point into segments up to the current one; with none left, all older files can go.
+    return { deliveries, segments: this.#segments.deleteBefore(oldest ?? this.#segments.current) };
   }
 
   /** Proves the database still takes a write lock (readiness). */
@@ -303,6 +375,10 @@ export class InboxWrites {
   }
 
   close(): void {
-    this.#db.close();
+    try {
+      this.#segments.close();
+    } finally {
+      this.#db.close();
+    }
   }
 }

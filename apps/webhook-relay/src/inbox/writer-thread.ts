@@ -1,15 +1,16 @@
 // The inbox's only writer, on its own thread: commits (and their fsyncs) never block the event loop that answers GitHub.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { InboxWrites, openInboxDatabase } from './store.ts';
+import { SegmentWriter } from './segments.ts';
+import { InboxWrites, openInboxDatabase, segmentsDir } from './store.ts';
 import type { WriterRequest, WriterResponse } from './protocol.ts';
 
-const { dataDir, coalesceWindowMs } = workerData as { dataDir: string; coalesceWindowMs: number };
+const { dataDir, coalesceWindowMs, segmentBytes } = workerData as { dataDir: string; coalesceWindowMs: number; segmentBytes: number };
 if (parentPort === null) throw new Error('writer-thread.ts runs only as a worker thread');
 const port = parentPort;
 
 let writes: InboxWrites;
 try {
-  writes = new InboxWrites(openInboxDatabase(dataDir, { migrate: false }), coalesceWindowMs);
+  writes = new InboxWrites(openInboxDatabase(dataDir, { migrate: false }), new SegmentWriter(segmentsDir(dataDir), segmentBytes), coalesceWindowMs);
   port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WriterResponse);
 } catch (error) {
   port.postMessage({ id: 0, ok: false, error: describe(error) } satisfies WriterResponse);
