@@ -4,7 +4,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RelayError, RelayErrorCode } from '../errors.ts';
 import type { WriterRequest, WriterResponse } from './protocol.ts';
 import { DEFAULT_SEGMENT_BYTES, SegmentError } from './segments.ts';
-import { openInboxDatabase, payloadFromRow, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome, type PayloadRow } from './store.ts';
+import { InboxVersionError, openInboxDatabase, payloadFromRow, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome, type PayloadRow } from './store.ts';
 
 export { DeliveryStatus, JobStatus, type JobRow, type NewDelivery, type NewJob, type Outcome } from './store.ts';
 
@@ -52,6 +52,13 @@ function ownedBytes(bytes: Uint8Array): Uint8Array {
   return whole ? bytes : new Uint8Array(bytes);
 }
 
+/** Why the inbox cannot open, with the underlying reason in the message (main prints message and hint only). */
+function openError(dataDir: string, cause: unknown): RelayError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const hint = cause instanceof InboxVersionError ? 'run the newer relay, or move the data directory aside to start empty' : 'RELAY_DATA_DIR must be a writable directory';
+  return new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${dataDir}: ${reason}`, { cause, hint });
+}
+
 /** Deliveries per message to the writer thread under a burst (it merges whatever queued up into one commit). */
 const POST_EVERY = 8;
 
@@ -87,7 +94,7 @@ export class Inbox {
       // The main connection creates and migrates the schema, then only reads (WAL readers never wait for the writer).
       this.#db = openInboxDatabase(options.dataDir, { migrate: true });
     } catch (cause) {
-      throw new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${options.dataDir}`, { cause, hint: 'RELAY_DATA_DIR must be a writable directory' });
+      throw openError(options.dataDir, cause);
     }
     const stmt: Partial<Record<keyof typeof READ_SQL, StatementSync>> = {};
     for (const [name, sql] of Object.entries(READ_SQL) as [keyof typeof READ_SQL, string][]) stmt[name] = this.#db.prepare(sql);
@@ -130,7 +137,7 @@ export class Inbox {
     try {
       await this.#ready;
     } catch (cause) {
-      throw new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${this.#options.dataDir}`, { cause, hint: 'RELAY_DATA_DIR must be a writable directory' });
+      throw openError(this.#options.dataDir, cause);
     }
   }
 

@@ -93,6 +93,11 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
 `;
 
+/** The inbox on disk is from a newer relay: refusing is the only safe answer (its meaning of a row may differ). */
+export class InboxVersionError extends Error {
+  override name = 'InboxVersionError';
+}
+
 /**
  * Brings a database of any earlier version to SCHEMA_VERSION, in one transaction. Indexes are chosen for the
  * acknowledgement path: every index on \`deliveries\` or \`jobs\` is one more B-tree page written per delivery.
@@ -100,7 +105,7 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
 function migrate(db: DatabaseSync, dataDir: string): void {
   const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
   if (version > SCHEMA_VERSION) {
-    throw new Error(`the inbox was written by a newer relay (schema ${version}; this one knows up to ${SCHEMA_VERSION}); run that version or move ${dataDir} aside`);
+    throw new InboxVersionError(`the inbox was written by a newer relay (schema ${version}; this one knows up to ${SCHEMA_VERSION}); run that version or move ${dataDir} aside`);
   }
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -159,6 +164,16 @@ export function payloadFromRow(dataDir: string, row: PayloadRow): Buffer {
 export function openInboxDatabase(dataDir: string, options: { migrate: boolean }): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
   const db = new DatabaseSync(join(dataDir, 'inbox.sqlite'));
+  try {
+    configure(db, options.migrate, dataDir);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function configure(db: DatabaseSync, migrateSchema: boolean, dataDir: string): void {
   db.exec('PRAGMA journal_mode = WAL');
   // FULL fsyncs the WAL on every commit: an acknowledged delivery survives power loss, not only a crash.
   db.exec('PRAGMA synchronous = FULL');
@@ -172,8 +187,7 @@ export function openInboxDatabase(dataDir: string, options: { migrate: boolean }
   // 8 MB of page cache per connection (default 2 MB): the hot index pages stay in memory under a flood.
   db.exec('PRAGMA cache_size = -2048');
   db.exec('PRAGMA temp_store = MEMORY');
-  if (options.migrate) migrate(db, dataDir);
-  return db;
+  if (migrateSchema) migrate(db, dataDir);
 }
 
 const JOB_COLUMNS = `j.id, j.delivery_id AS deliveryId, j.target_key AS targetKey, j.target, j.image, j.tag, j.created_at AS createdAt, j.attempts, d.event`;
@@ -243,11 +257,14 @@ export class InboxWrites {
     this.#coalesceWindowMs = coalesceWindowMs;
     this.#stmt = {
       insertDelivery: db.prepare(
-        `INSERT OR IGNORE INTO deliveries (id, hook_id, event, action, received_at, seg, seg_offset, seg_length, seg_crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        // ON CONFLICT (id), not OR IGNORE: only a known id is a duplicate; any other constraint failing is an error,
+        // never a delivery silently answered "duplicate". `payload` is named: inboxes from version 2 have no default.
+        `INSERT INTO deliveries (id, hook_id, event, action, received_at, payload, seg, seg_offset, seg_length, seg_crc) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
       ),
       insertJob: db.prepare(
-        `INSERT OR IGNORE INTO jobs (delivery_id, target_key, target, image, tag, created_at, next_attempt_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
+        `INSERT INTO jobs (delivery_id, target_key, target, image, tag, created_at, next_attempt_at, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (delivery_id, target_key) DO NOTHING`,
       ),
       // The winner alone, then one UPDATE for the rest: a flood for one image must not be read into memory.
       winner: db.prepare(
@@ -267,7 +284,12 @@ export class InboxWrites {
          ON CONFLICT (delivery_id, target_key) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, coalesced_into = NULL,
            finished_at = NULL, target = excluded.target, image = excluded.image, tag = excluded.tag, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at`,
       ),
-      prune: db.prepare(`DELETE FROM deliveries AS d WHERE d.received_at < ? AND ${DELIVERY_STATUS} <> 'pending'`),
+      // A winner's delivery stays while a delivery coalesced into it does: their status is read through it.
+      prune: db.prepare(
+        `DELETE FROM deliveries AS d WHERE d.received_at < ?1 AND ${DELIVERY_STATUS} <> 'pending'
+         AND NOT EXISTS (SELECT 1 FROM jobs w JOIN jobs j ON j.coalesced_into = w.id JOIN deliveries o ON o.id = j.delivery_id
+                         WHERE w.delivery_id = d.id AND o.received_at >= ?1)`,
+      ),
       countPending: db.prepare(READ_SQL.countPending),
       oldestSegment: db.prepare('SELECT MIN(seg) AS seg FROM deliveries WHERE seg IS NOT NULL'),
     };
