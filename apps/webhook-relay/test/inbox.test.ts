@@ -491,3 +491,19 @@ describe('inbox restart', () => {
     for (const [id, text] of sent) expect(second.payloadOf(id)?.payload.toString('utf8')).toBe(text);
   });
 });
+
+describe('inbox checkpoints', () => {
+  it('copies committed pages into the database file beside the writer, long before the automatic threshold', async () => {
+    const dir = dataDir();
+    const inbox = await openInbox(dir);
+    const before = statSync(join(dir, 'inbox.sqlite')).size;
+    const now = Date.now();
+    // ~1 MB of WAL: far below the writer's automatic checkpoint (16,000 pages), so only the checkpoint thread copies it.
+    await Promise.all(Array.from({ length: 400 }, (_, i) => inbox.accept(incoming(`c-${i}`, '{}', now + i, [job(`1.0.${i}`)]))));
+    const deadline = Date.now() + 5_000;
+    while (statSync(join(dir, 'inbox.sqlite')).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(join(dir, 'inbox.sqlite')).size).toBeGreaterThan(before);
+    // What a reader of the database file alone sees includes the rows.
+    expect(readDb(dir, (db) => Number((db.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number }).n))).toBe(400);
+  });
+});

@@ -13,7 +13,12 @@ declare module 'fastify' {
 
 export default fp<{ config: RelayConfig }>(
   async (app, { config }) => {
-    const inbox = new Inbox({ dataDir: config.dataDir, maxPending: config.maxPending, coalesceWindowMs: config.coalesceWindowMs });
+    const inbox = new Inbox({
+      dataDir: config.dataDir,
+      maxPending: config.maxPending,
+      coalesceWindowMs: config.coalesceWindowMs,
+      onWarning: (message, err) => app.log.warn({ err }, message),
+    });
     try {
       await inbox.ready();
     } catch (error) {
