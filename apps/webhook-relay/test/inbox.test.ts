@@ -400,6 +400,11 @@ describe('inbox migration', () => {
     expect(schema.columns).toEqual(expect.arrayContaining(['payload', 'body', 'seg', 'seg_offset', 'seg_length', 'seg_crc']));
     expect(schema.indexes).not.toContain('deliveries_status');
     expect(schema.indexes).not.toContain('jobs_group');
+    // Jobs now point at a row of `targets`; the old key and JSON moved there.
+    expect(readDb(dir, (db) => (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name))).toEqual(
+      expect.not.arrayContaining(['target_key', 'target']),
+    );
+    expect(readDb(dir, (db) => db.prepare('SELECT key, target FROM targets').all())).toEqual([{ key: 'log:0', target: JSON.stringify({ log: {} }) }]);
 
     // The old pending job is forwarded and finished like any other.
     await forward(inbox, 'log:0', IMAGE, { kind: 'done' });
@@ -489,6 +494,28 @@ describe('inbox restart', () => {
     expect(row.seg_offset).toBeGreaterThanOrEqual(sizeBefore);
     expect(second.payloadOf('after-restart')?.payload.toString('utf8')).toBe(json);
     for (const [id, text] of sent) expect(second.payloadOf(id)?.payload.toString('utf8')).toBe(text);
+  });
+});
+
+describe('inbox targets', () => {
+  it('forwards pending jobs with the newest definition of their target after the routes file changed it', async () => {
+    const dir = dataDir();
+    const inbox = await openInbox(dir, { coalesceWindowMs: 60_000 });
+    const key = 'kargoWebhook:https://receiver.example/github/abc';
+    const before = JSON.stringify({ kargoWebhook: { url: 'https://receiver.example/github/abc', secretEnv: 'OLD_SECRET' } });
+    const after = JSON.stringify({ kargoWebhook: { url: 'https://receiver.example/github/abc', secretEnv: 'NEW_SECRET' } });
+    const now = Date.now();
+    expect(await inbox.accept(incoming('a', '{}', now, [{ targetKey: key, target: before, image: IMAGE, tag: '1.0.0' }]))).toBe(true);
+    expect(inbox.due(now + 61_000, 10).map((j) => [j.deliveryId, j.targetKey, j.target])).toEqual([['a', key, before]]);
+    // The relay restarted with a fixed routes file: the next delivery carries the new definition, and the old job follows it.
+    expect(await inbox.accept(incoming('b', '{}', now + 1, [{ targetKey: key, target: after, image: IMAGE, tag: '1.0.1' }]))).toBe(true);
+    expect(inbox.due(now + 61_000, 10).map((j) => [j.deliveryId, j.target])).toEqual([
+      ['a', after],
+      ['b', after],
+    ]);
+    expect(readDb(dir, (db) => Number((db.prepare('SELECT COUNT(*) AS n FROM targets').get() as { n: number }).n))).toBe(1);
+    // And the admin listing still names each job's target by its key.
+    expect(inbox.list(undefined, 10).flatMap((d) => d.jobs.map((j) => j.target))).toEqual([key, key]);
   });
 });
 
