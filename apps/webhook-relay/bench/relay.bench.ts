@@ -1,7 +1,7 @@
 // `pnpm bench`: the relay with its durable inbox against a bare node:http baseline, same run, on loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -63,6 +63,39 @@ async function spawnServer(cmd: string[], env: Record<string, string>, probePath
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** CPU ticks (user + system, USER_HZ = 100) per thread name of a process: MainThread, WorkerThread, V8Worker, … */
+function threadTicks(pid: number): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name = (/\((.*)\)/.exec(stat)?.[1] ?? '?').replace(/[\d-]+$/, '') || 'node';
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(name, (ticks.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
+}
+
+/** Runs `load` and returns what it returned plus the CPU µs per 2xx spent by `pid` (per thread name) and by this process. */
+async function withCpu(pid: number, load: () => Promise<Result>): Promise<{ result: Result; server: Map<string, number>; serverTotal: number; here: number }> {
+  const before = threadTicks(pid);
+  const hereBefore = process.cpuUsage();
+  const result = await load();
+  const here = process.cpuUsage(hereBefore);
+  const after = threadTicks(pid);
+  const acks = Math.max(result['2xx'], 1);
+  const server = new Map<string, number>();
+  for (const [name, t] of after) {
+    const us = (((t - (before.get(name) ?? 0)) / 100) * 1e6) / acks;
+    if (us >= 1) server.set(name, us);
+  }
+  const serverTotal = [...server.values()].reduce((a, b) => a + b, 0);
+  return { result, server, serverTotal, here: (here.user + here.system) / acks };
 }
 
 function rssMb(pid: number): number {
@@ -166,13 +199,21 @@ try {
   await cannon(bare.port, bodies, { connections: 16, duration: 2 });
 
   line(`\n1) saturation, 64 connections, ${SATURATION_S} s each`);
-  const relaySat = summary(await cannon(relay.port, bodies, { connections: 64, duration: SATURATION_S }));
-  const bareSat = summary(await cannon(bare.port, bodies, { connections: 64, duration: SATURATION_S }));
+  const relayCpu = await withCpu(relay.child.pid!, () => cannon(relay.port, bodies, { connections: 64, duration: SATURATION_S }));
+  const bareCpu = await withCpu(bare.child.pid!, () => cannon(bare.port, bodies, { connections: 64, duration: SATURATION_S }));
+  const relaySat = summary(relayCpu.result);
+  const bareSat = summary(bareCpu.result);
   for (const [name, s] of [['relay (durable inbox)', relaySat], ['bare node:http', bareSat]] as const) {
     line(`   ${name.padEnd(22)} ${s.rate.toFixed(0).padStart(7)} acks/s   p50 ${String(s.p50).padStart(4)} ms   p99 ${String(s.p99).padStart(4)} ms   non-2xx/errors ${s.errors}`);
   }
   const satRatio = relaySat.rate / bareSat.rate;
   line(`   ratio relay/bare: ${satRatio.toFixed(2)}  (goal ≥ 0.6 ${mark(satRatio >= 0.6)})`);
+  // Where the CPU went: the servers and this process (load generator + Kargo peer) share the machine's CPUs, so
+  // when both runs are CPU-bound the ratio cannot exceed (bare + its load) / (relay + its load), per acknowledgement.
+  const threads = [...relayCpu.server].sort((a, b) => b[1] - a[1]).map(([name, us]) => `${name} ${us.toFixed(0)}`).join(', ');
+  line(`   CPU per acknowledgement: relay ${relayCpu.serverTotal.toFixed(0)} µs (${threads}), bare ${bareCpu.serverTotal.toFixed(0)} µs; load generator ${relayCpu.here.toFixed(0)} / ${bareCpu.here.toFixed(0)} µs`);
+  const ceiling = (bareCpu.serverTotal + bareCpu.here) / (relayCpu.serverTotal + relayCpu.here);
+  line(`   ratio a fully CPU-bound run on ${availableParallelism()} CPUs would allow: ${ceiling.toFixed(2)}`);
   await drained(relay.port, 30_000);
 
   line(`\n2) steady 2,000 deliveries/s over 16 connections, ${STEADY_S} s each`);

@@ -22,7 +22,7 @@ export interface MatchResult {
 }
 
 export class Router {
-  readonly #byImage = new Map<string, { route: RelayRoute; rules: CompiledTagRules | undefined }>();
+  readonly #byImage = new Map<string, { route: RelayRoute; rules: CompiledTagRules | undefined; targets: readonly { targetKey: string; target: string }[]; labels: readonly string[] }>();
   /** package_url → normalised image: a push repeats the same few URLs, and normalising costs more than a lookup. */
   readonly #images = new Map<string, string>();
 
@@ -30,7 +30,9 @@ export class Router {
   constructor(routes: RelayRoutes) {
     for (const route of routes.routes) {
       const compiled = route.tags === undefined ? undefined : compileTagRules(route.tags);
-      this.#byImage.set(normalizeImageRepoUrl(route.image), { route, rules: compiled?.ok === true ? compiled.value : undefined });
+      // A route's targets as jobs carry them, serialised once: match() runs for every delivery.
+      const targets = route.targets.map((target) => ({ targetKey: relayTargetKey(target), target: JSON.stringify(target) }));
+      this.#byImage.set(normalizeImageRepoUrl(route.image), { route, rules: compiled?.ok === true ? compiled.value : undefined, targets, labels: route.targets.map(relayTargetLabel) });
     }
   }
 
@@ -48,13 +50,13 @@ export class Router {
     }
     const entry = this.#byImage.get(image);
     if (entry === undefined) return { jobs: [], matched: [], reason: `no route for ${image}` };
-    const { route, rules } = entry;
+    const { route, rules, targets, labels } = entry;
     if (event.tag === '' && !route.forwardUntagged) return { jobs: [], matched: [], reason: 'untagged manifest (forwardUntagged is off)' };
     if (event.tag !== '' && rules !== undefined) {
       const decision = tagAccepted(rules, event.tag);
       if (!decision.accepted) return { jobs: [], matched: [], reason: `tag rejected by the route's tag rules: ${decision.message}` };
     }
-    const jobs = route.targets.map((target) => ({ targetKey: relayTargetKey(target), target: JSON.stringify(target), image, tag: event.tag }));
-    return { jobs, matched: route.targets.map(relayTargetLabel), reason: undefined };
+    const jobs = targets.map(({ targetKey, target }) => ({ targetKey, target, image, tag: event.tag }));
+    return { jobs, matched: [...labels], reason: undefined };
   }
 }
