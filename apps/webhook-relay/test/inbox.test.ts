@@ -286,6 +286,29 @@ describe('inbox damage', () => {
     expect(inbox.payloadOf('intact')?.payload.toString('utf8')).toBe(sent.get('intact'));
     expect(inbox.list(undefined, 10)).toHaveLength(4);
   });
+
+  it('takes a redelivery of a damaged delivery as new: its bytes are replaced and its jobs queued again', async () => {
+    const dir = dataDir();
+    const inbox = await openInbox(dir, { segmentBytes: 1 });
+    const json = ghcrJson('7.0.0');
+    const t0 = Date.now() - 10_000;
+    expect(await inbox.accept(incoming('lost', json, t0, [job('7.0.0')]))).toBe(true);
+    expect(await inbox.accept(incoming('kept', ghcrJson('7.0.1'), t0, [job('7.0.1')]))).toBe(true);
+    // Both forwarded; then the first one's segment is lost.
+    await forward(inbox, 'log:0', IMAGE, { kind: 'done' });
+    expect(inbox.list('done', 10).map((d) => d.id).sort()).toEqual(['kept', 'lost']);
+    unlinkSync(join(dir, 'payloads', segmentFile(rowOf(dir, 'lost')!.seg!)));
+    expect(payloadError(inbox, 'lost').code).toBe('RELAY_PAYLOAD_UNREADABLE');
+
+    // GitHub's "Redeliver" sends the same id again: accepted (not a duplicate), readable, pending once more.
+    expect(await inbox.accept(incoming('lost', json, Date.now(), [job('7.0.0')]))).toBe(true);
+    expect(inbox.payloadOf('lost')?.payload.toString('utf8')).toBe(json);
+    expect(inbox.list('pending', 10).map((d) => d.id)).toEqual(['lost']);
+    expect(inbox.pendingJobs).toBe(1);
+    // An intact delivery sent again is still a duplicate, and changes nothing.
+    expect(await inbox.accept(incoming('kept', ghcrJson('7.0.1'), Date.now(), [job('7.0.1')]))).toBe(false);
+    expect(inbox.list('done', 10).map((d) => d.id)).toEqual(['kept']);
+  });
 });
 
 describe('inbox delivery status', () => {

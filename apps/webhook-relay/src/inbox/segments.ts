@@ -61,6 +61,10 @@ export class SegmentWriter {
     this.#size = fstatSync(this.#fd).size;
   }
 
+  get dir(): string {
+    return this.#dir;
+  }
+
   get current(): number {
     return this.#segment;
   }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { inflateRawSync } from 'node:zlib';
-import { readSegment, type SegmentWriter } from './segments.ts';
+import { readSegment, SegmentError, type SegmentRef, type SegmentWriter } from './segments.ts';
 
 export const JobStatus = { Pending: 'pending', Done: 'done', Failed: 'failed', Coalesced: 'coalesced' } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
@@ -278,7 +278,9 @@ export class InboxWrites {
     | 'oldestSegment'
     | 'target'
     | 'insertTarget'
-    | 'updateTarget',
+    | 'updateTarget'
+    | 'segmentOf'
+    | 'repoint',
     StatementSync
   >;
 
@@ -326,6 +328,8 @@ export class InboxWrites {
       target: db.prepare('SELECT id, target FROM targets WHERE key = ?'),
       insertTarget: db.prepare('INSERT INTO targets (key, target) VALUES (?, ?) RETURNING id'),
       updateTarget: db.prepare('UPDATE targets SET target = ? WHERE id = ?'),
+      segmentOf: db.prepare('SELECT seg, seg_offset, seg_length, seg_crc FROM deliveries WHERE id = ?'),
+      repoint: db.prepare('UPDATE deliveries SET seg = ?, seg_offset = ?, seg_length = ?, seg_crc = ? WHERE id = ?'),
     };
   }
 
@@ -396,13 +400,37 @@ export class InboxWrites {
       for (const [i, d] of batch.entries()) {
         const ref = refs[i]!;
         const inserted = this.#stmt.insertDelivery.run(d.id, d.hookId ?? null, d.event, d.action, d.receivedAt, ref.segment, ref.offset, ref.length, ref.crc).changes > 0;
-        stored.push(inserted);
-        if (!inserted) continue;
+        if (!inserted) {
+          const healed = this.#heal(d, ref);
+          stored.push(healed);
+          if (healed) added += d.jobs.length;
+          continue;
+        }
+        stored.push(true);
         const due = d.receivedAt + this.#coalesceWindowMs;
         for (const job of d.jobs) added += Number(this.#stmt.insertJob.run(d.id, this.#targetId(job.targetKey, job.target), job.image, job.tag, d.receivedAt, due).changes);
       }
       return { stored, added };
     });
+  }
+
+  /**
+   * A redelivery of an id whose stored bytes are missing or damaged replaces them and queues its jobs again, so
+   * GitHub's "Redeliver" repairs what a lost segment broke. Any other known id stays a duplicate. Runs only for
+   * duplicates, which are rare: one read of the stored bytes.
+   */
+  #heal(d: NewDelivery, ref: SegmentRef): boolean {
+    const row = this.#stmt.segmentOf.get(d.id) as { seg: number | null; seg_offset: number; seg_length: number; seg_crc: number } | undefined;
+    if (row?.seg == null) return false;
+    try {
+      readSegment(this.#segments.dir, { segment: row.seg, offset: Number(row.seg_offset), length: Number(row.seg_length), crc: Number(row.seg_crc) });
+      return false;
+    } catch (error) {
+      if (!(error instanceof SegmentError)) throw error;
+    }
+    this.#stmt.repoint.run(ref.segment, ref.offset, ref.length, ref.crc, d.id);
+    for (const job of d.jobs) this.#stmt.upsertJob.run(d.id, this.#targetId(job.targetKey, job.target), job.image, job.tag, d.receivedAt, d.receivedAt + this.#coalesceWindowMs);
+    return true;
   }
 
   /** See Inbox.claimGroup; `coalesced` counts the jobs folded into the winner. */
