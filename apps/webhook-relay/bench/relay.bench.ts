@@ -1,5 +1,5 @@
 // `pnpm bench`: the relay with its durable inbox against a bare node:http baseline, same run, on loopback.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -10,7 +10,6 @@ import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { sign } from '../src/github.ts';
-import { KargoReceiverPeer } from '../test/peers/kargo-receiver.ts';
 import { ghcrPayload } from '../test/shared.ts';
 
 const SECRET = 'bench-webhook-secret';
@@ -82,12 +81,20 @@ function threadTicks(pid: number): Map<string, number> {
   return ticks;
 }
 
-/** Runs `load` and returns what it returned plus the CPU µs per 2xx spent by `pid` (per thread name) and by this process. */
-async function withCpu(pid: number, load: () => Promise<Result>): Promise<{ result: Result; server: Map<string, number>; serverTotal: number; here: number }> {
+const totalTicks = (pid: number) => [...threadTicks(pid).values()].reduce((a, b) => a + b, 0);
+
+/**
+ * Runs `load` and returns what it returned plus the CPU µs per 2xx spent by `pid` (per thread name), and by this
+ * process and the `helpers` (the load side: generator, Kargo peer).
+ */
+async function withCpu(pid: number, helpers: readonly number[], load: () => Promise<Result>): Promise<{ result: Result; server: Map<string, number>; serverTotal: number; here: number }> {
   const before = threadTicks(pid);
+  const helpersBefore = helpers.map(totalTicks);
   const hereBefore = process.cpuUsage();
   const result = await load();
-  const here = process.cpuUsage(hereBefore);
+  const hereUsage = process.cpuUsage(hereBefore);
+  const helperTicks = helpers.reduce((sum, h, i) => sum + totalTicks(h) - helpersBefore[i]!, 0);
+  const here = { user: hereUsage.user + (helperTicks / 100) * 1e6, system: hereUsage.system };
   const after = threadTicks(pid);
   const acks = Math.max(result['2xx'], 1);
   const server = new Map<string, number>();
@@ -164,8 +171,21 @@ function percentile(values: number[], p: number): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
-const peer = new KargoReceiverPeer({ secret: RECEIVER_SECRET, warehouses: IMAGES.map((repoURL, i) => ({ namespace: 'acme', name: `service-${i}`, repoURL })) });
-await peer.listen();
+const peerChild = fork(resolve(import.meta.dirname, 'peer-process.ts'), [RECEIVER_SECRET, IMAGES.join(',')], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+children.push(peerChild);
+const peer = {
+  url: await new Promise<string>((ok, fail) => {
+    peerChild.once('message', (m: { url: string }) => ok(m.url));
+    peerChild.once('exit', (code) => fail(new Error(`the Kargo peer exited with ${code}`)));
+  }),
+  /** Forwards the peer received from index `from` on, with its clock's arrival times. */
+  received(from: number): Promise<{ received: { deliveryId: string | undefined; at: number }[]; total: number }> {
+    return new Promise((ok) => {
+      peerChild.once('message', ok);
+      peerChild.send({ op: 'received', from });
+    });
+  },
+};
 const routesFile = join(dir, 'routes.yaml');
 writeFileSync(routesFile, stringify({ routes: IMAGES.map((image) => ({ image, targets: [{ kargoWebhook: { url: peer.url, secretEnv: 'KARGO_RECEIVER_SECRET' } }] })) }));
 const bodies = Array.from({ length: 256 }, (_, i) => bodyFor(i, `1.${i}.0`));
@@ -192,7 +212,7 @@ const bare = await spawnServer([resolve(import.meta.dirname, 'bare-server.ts'), 
 
 line(`webhook-relay benchmark — loopback, body ${Buffer.byteLength(bodies[0]!)} bytes, unique X-GitHub-Delivery per request, node ${process.version}, ${availableParallelism()} CPUs`);
 line(
-  `relay and bare server are child processes; the relay is started as deployed (Dockerfile CMD flags: ${RELAY_NODE_FLAGS.join(' ') || 'none'}; env ${Object.entries(RELAY_DEPLOY_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}; LOG_LEVEL=info), the bare server with plain node; the load generator and the Kargo peer run here`,
+  `relay and bare server are child processes; the relay is started as deployed (Dockerfile CMD flags: ${RELAY_NODE_FLAGS.join(' ') || 'none'}; env ${Object.entries(RELAY_DEPLOY_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}; LOG_LEVEL=info), the bare server with plain node, the Kargo receiver peer in a third; the load generator runs here`,
 );
 try {
   // Warm both up (JIT, connections, SQLite pages).
@@ -200,8 +220,8 @@ try {
   await cannon(bare.port, bodies, { connections: 16, duration: 2 });
 
   line(`\n1) saturation, 64 connections, ${SATURATION_S} s each`);
-  const relayCpu = await withCpu(relay.child.pid!, () => cannon(relay.port, bodies, { connections: 64, duration: SATURATION_S }));
-  const bareCpu = await withCpu(bare.child.pid!, () => cannon(bare.port, bodies, { connections: 64, duration: SATURATION_S }));
+  const relayCpu = await withCpu(relay.child.pid!, [peerChild.pid!], () => cannon(relay.port, bodies, { connections: 64, duration: SATURATION_S }));
+  const bareCpu = await withCpu(bare.child.pid!, [peerChild.pid!], () => cannon(bare.port, bodies, { connections: 64, duration: SATURATION_S }));
   const relaySat = summary(relayCpu.result);
   const bareSat = summary(bareCpu.result);
   for (const [name, s] of [['relay (durable inbox)', relaySat], ['bare node:http', bareSat]] as const) {
@@ -209,10 +229,10 @@ try {
   }
   const satRatio = relaySat.rate / bareSat.rate;
   line(`   ratio relay/bare: ${satRatio.toFixed(2)}  (goal ≥ 0.6 ${mark(satRatio >= 0.6)})`);
-  // Where the CPU went: the servers and this process (load generator + Kargo peer) share the machine's CPUs, so
+  // Where the CPU went: the servers, the peer and this process (the load generator) share the machine's CPUs, so
   // when both runs are CPU-bound the ratio cannot exceed (bare + its load) / (relay + its load), per acknowledgement.
   const threads = [...relayCpu.server].sort((a, b) => b[1] - a[1]).map(([name, us]) => `${name} ${us.toFixed(0)}`).join(', ');
-  line(`   CPU per acknowledgement: relay ${relayCpu.serverTotal.toFixed(0)} µs (${threads}), bare ${bareCpu.serverTotal.toFixed(0)} µs; load generator ${relayCpu.here.toFixed(0)} / ${bareCpu.here.toFixed(0)} µs`);
+  line(`   CPU per acknowledgement: relay ${relayCpu.serverTotal.toFixed(0)} µs (${threads}), bare ${bareCpu.serverTotal.toFixed(0)} µs; load generator and peer ${relayCpu.here.toFixed(0)} / ${bareCpu.here.toFixed(0)} µs`);
   const ceiling = (bareCpu.serverTotal + bareCpu.here) / (relayCpu.serverTotal + relayCpu.here);
   line(`   ratio a fully CPU-bound run on ${availableParallelism()} CPUs would allow: ${ceiling.toFixed(2)}`);
   await drained(relay.port, 30_000);
@@ -245,7 +265,7 @@ try {
   const bootRss = rssMb(fast.child.pid!);
   line('\n3) push→forward with a healthy receiver: 2,000 deliveries at 200/s, RELAY_COALESCE_WINDOW_MS=0');
   const sentAt = new Map<string, number>();
-  const before = peer.received.length;
+  const before = (await peer.received(0)).total;
   const start = performance.now() + 50;
   const sends: Promise<unknown>[] = [];
   for (let i = 0; i < 2000; i++) {
@@ -264,8 +284,7 @@ try {
   }
   await Promise.all(sends);
   await drained(fast.port, 30_000);
-  const latencies = peer.received
-    .slice(before)
+  const latencies = (await peer.received(before)).received
     .map((r) => (r.deliveryId === undefined ? undefined : r.at - (sentAt.get(r.deliveryId) ?? NaN)))
     .filter((v): v is number => v !== undefined && !Number.isNaN(v));
   const p2f = percentile(latencies, 99);
@@ -287,6 +306,6 @@ try {
 } finally {
   relay.child.kill('SIGTERM');
   bare.child.kill('SIGTERM');
-  await peer.close();
+  peerChild.send({ op: 'close' });
   rmSync(dir, { recursive: true, force: true });
 }
