@@ -520,6 +520,25 @@ describe('inbox restart', () => {
   });
 });
 
+describe('inbox coalescing', () => {
+  it('folds a group larger than one slice into a single winner', async () => {
+    const dir = dataDir();
+    const inbox = await openInbox(dir);
+    const t0 = Date.now() - 60_000;
+    // 600 jobs for one (target, image): more than two slices of 256.
+    await Promise.all(Array.from({ length: 600 }, (_, i) => inbox.accept(incoming(`burst-${i}`, '{}', t0 + i, [job(`3.0.${i}`)]))));
+    expect(inbox.pendingJobs).toBe(600);
+    const claim = await inbox.claimGroup('log:0', IMAGE, Date.now(), new Set());
+    expect(claim?.winner.tag).toBe('3.0.599');
+    expect(claim?.coalesced).toBe(599);
+    expect(inbox.pendingJobs).toBe(1);
+    expect(inbox.due(Date.now() + 10_000, 10).map((j) => j.deliveryId)).toEqual(['burst-599']);
+    await inbox.complete(claim!.winner, { kind: 'done' }, Date.now());
+    expect(inbox.list('pending', 1000)).toEqual([]);
+    expect(inbox.list('done', 1000)).toHaveLength(600);
+  });
+});
+
 describe('inbox targets', () => {
   it('forwards pending jobs with the newest definition of their target after the routes file changed it', async () => {
     const dir = dataDir();

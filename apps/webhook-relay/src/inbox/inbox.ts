@@ -61,6 +61,9 @@ function openError(dataDir: string, cause: unknown): RelayError {
   return new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${dataDir}: ${reason}`, { cause, hint });
 }
 
+/** Jobs folded into a winner per writer transaction (see the coalesce statement in store.ts). */
+const COALESCE_SLICE = 256;
+
 /** Deliveries per message to the writer thread under a burst (it merges whatever queued up into one commit). */
 const POST_EVERY = 8;
 
@@ -272,9 +275,19 @@ export class Inbox {
    * one before an untagged one, then the newest. The others are marked coalesced into it, in one transaction; their count is returned.
    */
   async claimGroup(targetKey: string, image: string, now: number, exclude: ReadonlySet<number>): Promise<{ winner: JobRow; coalesced: number } | undefined> {
-    const claim = await this.#call<{ winner: JobRow; coalesced: number } | undefined>({ op: 'claimGroup', targetKey, image, now, exclude: [...exclude] });
-    if (claim !== undefined) this.#pendingJobs -= claim.coalesced;
-    return claim;
+    const skip = [...exclude];
+    const claim = await this.#call<{ winner: JobRow; coalesced: number; more: boolean } | undefined>({ op: 'claimGroup', targetKey, image, now, exclude: skip, slice: COALESCE_SLICE });
+    if (claim === undefined) return undefined;
+    let { coalesced, more } = claim;
+    this.#pendingJobs -= coalesced;
+    // The rest of a large group in slices: accepts queued meanwhile are committed between them.
+    while (more) {
+      const n = await this.#call<number>({ op: 'coalesceMore', winnerId: claim.winner.id, targetKey, image, now, exclude: skip, slice: COALESCE_SLICE });
+      this.#pendingJobs -= n;
+      coalesced += n;
+      more = n === COALESCE_SLICE;
+    }
+    return { winner: claim.winner, coalesced };
   }
 
   /** Records a forward attempt's outcome (and, through the winner, that of the jobs coalesced into it). */

@@ -26,7 +26,9 @@ function run(request: WriterRequest): unknown {
     case 'accept':
       return writes.accept(request.batch);
     case 'claimGroup':
-      return writes.claimGroup(request.targetKey, request.image, request.now, request.exclude);
+      return writes.claimGroup(request.targetKey, request.image, request.now, request.exclude, request.slice);
+    case 'coalesceMore':
+      return writes.coalesceMore(request.winnerId, request.targetKey, request.image, request.now, request.exclude, request.slice);
     case 'complete':
       return writes.complete(request.jobId, request.outcome, request.now);
     case 'replay':
