@@ -56,6 +56,7 @@ function build(c: InfraConfig, s: InfraSecrets, routes: RelayRoutesSource | unde
           kargoWebhooksCertSecret: KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET,
           kargoRelease: kargo.release,
           ingress: c.relayIngressHost === undefined ? undefined : { host: c.relayIngressHost, className: c.relayIngressClassName },
+          storage: { size: c.relayStorageSize, className: c.relayStorageClassName },
           dependsOn: [kargo.release],
         },
         opts,

@@ -49,6 +49,12 @@ export const InfraConfigSchema = z.strictObject({
   relayImage: z.string().regex(/^\S+[:@]\S+$/, 'must be an image reference with a tag or digest').default('ghcr.io/alkon/kargo-webhook-relay:0.1.0'),
   relayIngressHost: dnsSubdomain.optional(),
   relayIngressClassName: dnsSubdomain.optional(),
+  // The inbox volume: ~17 KB per delivery kept for RELAY_RETENTION_HOURS (payload segments) plus its index rows.
+  relayStorageSize: z
+    .string()
+    .regex(/^[1-9]\d*(Mi|Gi|Ti)$/, 'must be a size in Mi, Gi or Ti, e.g. 5Gi')
+    .default('1Gi'),
+  relayStorageClassName: dnsSubdomain.optional(),
   relayRoutesFile: z.string().min(1).default(DEFAULT_RELAY_ROUTES_FILE),
   webhookReceiverName: dnsSubdomain.default('ghcr'),
   webhookSecretName: dnsSubdomain.default('kargo-ghcr-webhook'),
@@ -81,6 +87,8 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   relayImage: 'string',
   relayIngressHost: 'string',
   relayIngressClassName: 'string',
+  relayStorageSize: 'string',
+  relayStorageClassName: 'string',
   relayRoutesFile: 'string',
   webhookReceiverName: 'string',
   webhookSecretName: 'string',

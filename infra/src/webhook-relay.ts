@@ -39,6 +39,8 @@ export interface WebhookRelayArgs {
    */
   readonly kargoRelease?: pulumi.CustomResource;
   readonly ingress?: { readonly host: string; readonly className?: string | undefined } | undefined;
+  /** The inbox volume's size and StorageClass. @default `1Gi`, the cluster's default class */
+  readonly storage?: { readonly size?: string | undefined; readonly className?: string | undefined };
   /** Resources the workload waits for (the Kargo release: CRDs and the webhook server). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -207,6 +209,8 @@ export class WebhookRelay extends pulumi.ComponentResource {
       routesYaml: args.routes.text,
       kargoNamespace,
       ...(plan.needsKargoCa ? { caBundle: { configMapName: caName } } : {}),
+      ...(args.storage?.size === undefined ? {} : { storageSize: args.storage.size }),
+      ...(args.storage?.className === undefined ? {} : { storageClassName: args.storage.className }),
       ...(args.ingress === undefined
         ? {}
         : { ingress: { host: args.ingress.host, ...(args.ingress.className === undefined ? {} : { className: args.ingress.className }) } }),

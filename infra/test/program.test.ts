@@ -28,6 +28,7 @@ const T = {
   roleBinding: 'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding',
   configMap: 'kubernetes:core/v1:ConfigMap',
   ingress: 'kubernetes:networking.k8s.io/v1:Ingress',
+  pvc: 'kubernetes:core/v1:PersistentVolumeClaim',
   provider: 'pulumi:providers:kubernetes',
 } as const;
 const R = 'kargo-webhook-relay';
@@ -452,6 +453,12 @@ describe('each config key has its effect', () => {
       expect((run.find(T.ingress, `${R}-ingress-${R}`).inputs as Loose).spec.rules[0].host).toBe('relay.example.com');
       expect(run.outputs.relayUrl).toBe('https://relay.example.com/webhooks/github');
     }],
+    ['relayStorageSize', '20Gi', (run) => {
+      expect((run.find(T.pvc, `${R}-persistentvolumeclaim-${R}-data`).inputs as Loose).spec.resources.requests.storage).toBe('20Gi');
+    }],
+    ['relayStorageClassName', 'fast-ssd', (run) => {
+      expect((run.find(T.pvc, `${R}-persistentvolumeclaim-${R}-data`).inputs as Loose).spec.storageClassName).toBe('fast-ssd');
+    }],
     ['webhookReceiverName', 'registry', (run) => {
       const receiver = mockState(T.password, `${R}-kargo-receiver-secret`, {}).result as string;
       expect((run.outputs.webhookReceiverPaths as Record<string, string>)['flask-app']).toBe(`/github/${createHash('sha256').update(`flask-appregistry${receiver}`).digest('hex')}`);
@@ -502,6 +509,7 @@ describe('each config key has its effect', () => {
     [{ relayRoutesFile: '' }, 'relayRoutesFile'],
     [{ kargoPath: '../elsewhere' }, 'kargoPath'],
     [{ relayImage: 'relay' }, 'relayImage'],
+    [{ relayStorageSize: '20GB' }, 'relayStorageSize'],
   ] as [Record<string, string | object>, string][])('rejects %j before registering anything', async (bad, key) => {
     const err: unknown = await enabled(bad).then(
       () => undefined,
