@@ -1,5 +1,5 @@
 // The worker against real loopback peers: Kargo's GitHub receiver, the Kubernetes API, coalescing, retries, admin.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
@@ -150,6 +150,32 @@ describe('kargoWebhook target', () => {
     await waitFor(() => peer.received.length === 2, 5_000, 'replayed forward');
     const missing = await relay.app.inject({ method: 'POST', url: '/deliveries/nope/replay', headers: { authorization: 'Bearer admin-token' } });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('a delivery whose payload file was deleted: replay answers 409, GitHub\'s redelivery is taken and forwarded', async () => {
+    const peer = await kargoPeer();
+    const relay = await relayTo(peer, { RELAY_ADMIN_TOKEN: 'admin-token' });
+    const d = delivery('package', ghcrPayload());
+    await post(relay, d);
+    await waitFor(() => peer.received.length === 1, 5_000, 'first forward');
+    const metrics = (await relay.app.inject({ url: '/metrics' })).body;
+    expect(Number(/^relay_inbox_disk_bytes\{kind="payloads"\} (\d+)/m.exec(metrics)?.[1])).toBe(Buffer.byteLength(d.body));
+    expect(Number(/^relay_inbox_disk_bytes\{kind="database"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+
+    // Someone deletes the segment files under the running relay.
+    const payloads = join(relay.config.dataDir, 'payloads');
+    for (const name of readdirSync(payloads)) rmSync(join(payloads, name));
+    const id = d.headers['x-github-delivery']!;
+    const replay = await relay.app.inject({ method: 'POST', url: `/deliveries/${id}/replay`, headers: { authorization: 'Bearer admin-token' } });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json()).toMatchObject({ code: 'RELAY_PAYLOAD_UNREADABLE', error: expect.stringContaining(id) as unknown });
+
+    // GitHub's "Redeliver" sends the same id and bytes: accepted as new (not a duplicate), stored readable, forwarded.
+    const again = await post(relay, d);
+    expect(again.statusCode).toBe(202);
+    expect(relay.app.inbox.payloadOf(id)?.payload.toString('utf8')).toBe(d.body);
+    await waitFor(() => peer.received.length === 2, 5_000, 'forward after redelivery');
+    expect(peer.received[1]!.deliveryId).toBe(id);
   });
 });
 

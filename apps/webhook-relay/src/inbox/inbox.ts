@@ -1,10 +1,12 @@
 // The durable inbox: reads on the main thread, every write on a writer thread, with group commit for fast, durable acks.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RelayError, RelayErrorCode } from '../errors.ts';
 import type { WriterRequest, WriterResponse } from './protocol.ts';
 import { DEFAULT_SEGMENT_BYTES, SegmentError } from './segments.ts';
-import { InboxVersionError, openInboxDatabase, payloadFromRow, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome, type PayloadRow } from './store.ts';
+import { InboxVersionError, openInboxDatabase, payloadFromRow, segmentsDir, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome, type PayloadRow } from './store.ts';
 
 export { DeliveryStatus, JobStatus, type JobRow, type NewDelivery, type NewJob, type Outcome } from './store.ts';
 
@@ -300,6 +302,26 @@ export class Inbox {
   nextDueAt(): number | undefined {
     const row = this.#stmt.nextDue.get() as { at: number | null } | undefined;
     return row?.at ?? undefined;
+  }
+
+  /** Bytes on disk: payload segments, and the database with its WAL (for the disk gauge; files may vanish meanwhile). */
+  diskBytes(): { payloads: number; database: number } {
+    const size = (path: string) => {
+      try {
+        return statSync(path).size;
+      } catch {
+        return 0;
+      }
+    };
+    const dir = segmentsDir(this.#options.dataDir);
+    let payloads = 0;
+    try {
+      for (const name of readdirSync(dir)) if (name.endsWith('.seg')) payloads += size(join(dir, name));
+    } catch {
+      // Not created yet.
+    }
+    const db = join(this.#options.dataDir, 'inbox.sqlite');
+    return { payloads, database: size(db) + size(`${db}-wal`) };
   }
 
   /** Milliseconds since the oldest pending job was received (0 when none). */

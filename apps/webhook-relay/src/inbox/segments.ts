@@ -72,7 +72,8 @@ export class SegmentWriter {
 
   /** Appends the payloads (one write) and returns where each landed; call sync() before committing their rows. */
   append(payloads: readonly Uint8Array[]): SegmentRef[] {
-    if (this.#size >= this.#maxBytes) this.#roll();
+    // A segment deleted under a running relay would swallow every later payload into an unlinked inode: start anew.
+    if (this.#size >= this.#maxBytes || fstatSync(this.#fd).nlink === 0) this.#roll();
     const refs: SegmentRef[] = [];
     let offset = this.#size;
     for (const bytes of payloads) {

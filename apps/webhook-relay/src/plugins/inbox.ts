@@ -28,6 +28,7 @@ export default fp<{ config: RelayConfig }>(
     app.decorate('inbox', inbox);
     app.decorate('router', new Router(config.routes));
     app.metrics.probes.pendingJobs = () => inbox.pendingJobs;
+    app.metrics.probes.diskBytes = () => inbox.diskBytes();
     app.metrics.probes.oldestPendingAgeSeconds = () => {
       try {
         return inbox.oldestPendingAge(Date.now()) / 1000;

@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   /** Read at scrape time; the inbox plugin points them at the inbox. */
-  const probes = { pendingJobs: () => 0, oldestPendingAgeSeconds: () => 0 };
+  const probes = { pendingJobs: () => 0, oldestPendingAgeSeconds: () => 0, diskBytes: (): Record<'payloads' | 'database', number> => ({ payloads: 0, database: 0 }) };
   collectDefaultMetrics({ register: registry, prefix: 'relay_process_' });
   return {
     registry,
@@ -40,6 +40,17 @@ export function createMetrics() {
       registers: [registry],
       collect() {
         this.set(probes.oldestPendingAgeSeconds());
+      },
+    }),
+    diskBytes: new Gauge({
+      name: 'relay_inbox_disk_bytes',
+      help: 'Bytes the inbox holds on its volume: payload segments, and the database with its WAL (size RELAY_DATA_DIR by it).',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const bytes = probes.diskBytes();
+        this.set({ kind: 'payloads' }, bytes.payloads);
+        this.set({ kind: 'database' }, bytes.database);
       },
     }),
     ackLatency: new Histogram({
