@@ -29,8 +29,6 @@ port.on('message', (message: { op: 'stop' }) => {
   if (message.op !== 'stop') return;
   stopped = true;
   db.close();
-  port.postMessage({ op: 'stopped' });
   port.close();
 });
-port.postMessage({ op: 'ready' });
 setTimeout(run, intervalMs);

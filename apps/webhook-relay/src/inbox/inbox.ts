@@ -8,7 +8,7 @@ import type { WriterRequest, WriterResponse } from './protocol.ts';
 import { DEFAULT_SEGMENT_BYTES, SegmentError } from './segments.ts';
 import { InboxVersionError, openInboxDatabase, payloadFromRow, segmentsDir, READ_SQL, type DeliveryStatus, type JobRow, type JobStatus, type NewDelivery, type NewJob, type Outcome, type PayloadRow } from './store.ts';
 
-export { DeliveryStatus, JobStatus, type JobRow, type NewDelivery, type NewJob, type Outcome } from './store.ts';
+export { JobStatus, type DeliveryStatus, type JobRow, type NewDelivery, type NewJob, type Outcome } from './store.ts';
 
 export interface DeliveryView {
   readonly id: string;

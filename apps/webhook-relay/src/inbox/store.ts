@@ -8,8 +8,8 @@ import { readSegment, SegmentError, type SegmentRef, type SegmentWriter } from '
 export const JobStatus = { Pending: 'pending', Done: 'done', Failed: 'failed', Coalesced: 'coalesced' } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
-export const DeliveryStatus = { Pending: 'pending', Done: 'done', Failed: 'failed' } as const;
-export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+/** Derived from a delivery's jobs when read (DELIVERY_STATUS), never stored. */
+export type DeliveryStatus = 'pending' | 'done' | 'failed';
 
 /** One forward to do, as the route matcher produced it. */
 export interface NewJob {
@@ -179,10 +179,14 @@ export interface PayloadRow {
  * plain `payload` column of version-0 rows. Throws SegmentError when the segment is gone or damaged.
  */
 export function payloadFromRow(dataDir: string, row: PayloadRow): Buffer {
-  if (row.seg !== null) {
-    return readSegment(segmentsDir(dataDir), { segment: row.seg, offset: Number(row.seg_offset), length: Number(row.seg_length), crc: Number(row.seg_crc) });
-  }
+  const ref = segmentRefOf(row);
+  if (ref !== undefined) return readSegment(segmentsDir(dataDir), ref);
   return row.body === null ? Buffer.from(row.payload, 'utf8') : inflateRawSync(row.body);
+}
+
+/** Where a row's payload lives in the segment files; undefined for rows of versions 0–2 (payload in the row). */
+function segmentRefOf(row: Pick<PayloadRow, 'seg' | 'seg_offset' | 'seg_length' | 'seg_crc'>): SegmentRef | undefined {
+  return row.seg === null ? undefined : { segment: row.seg, offset: Number(row.seg_offset), length: Number(row.seg_length), crc: Number(row.seg_crc) };
 }
 
 /** Opens (creating or migrating) the inbox database; both threads call it, the writer thread first. */
@@ -369,10 +373,9 @@ export class InboxWrites {
 
   /** The id of the target row for `key`, inserted or brought up to date with `target` (inside a transaction). */
   #targetId(key: string, target: string): number {
-    let row = this.#targets.get(key);
+    let row = this.#knownTarget(key);
     if (row === undefined) {
-      const stored = this.#stmt.target.get(key) as { id: number; target: string } | undefined;
-      row = stored ?? { id: Number((this.#stmt.insertTarget.get(key, target) as { id: number }).id), target };
+      row = { id: Number((this.#stmt.insertTarget.get(key, target) as { id: number }).id), target };
       this.#targets.set(key, row);
     }
     if (row.target !== target) {
@@ -383,13 +386,15 @@ export class InboxWrites {
     return row.id;
   }
 
-  /** The id of an existing target, or undefined. */
-  #knownTargetId(key: string): number | undefined {
+  /** The target row for `key` (cached once read), or undefined when none was ever stored. */
+  #knownTarget(key: string): { id: number; target: string } | undefined {
     const cached = this.#targets.get(key);
-    if (cached !== undefined) return cached.id;
+    if (cached !== undefined) return cached;
     const stored = this.#stmt.target.get(key) as { id: number; target: string } | undefined;
-    if (stored !== undefined) this.#targets.set(key, { id: Number(stored.id), target: stored.target });
-    return stored === undefined ? undefined : Number(stored.id);
+    if (stored === undefined) return undefined;
+    const row = { id: Number(stored.id), target: stored.target };
+    this.#targets.set(key, row);
+    return row;
   }
 
   /** One transaction (one fsync) for the whole batch; per delivery, whether it was new. */
@@ -424,10 +429,11 @@ export class InboxWrites {
    * duplicates, which are rare: one read of the stored bytes.
    */
   #heal(d: NewDelivery, ref: SegmentRef): boolean {
-    const row = this.#stmt.segmentOf.get(d.id) as { seg: number | null; seg_offset: number; seg_length: number; seg_crc: number } | undefined;
-    if (row?.seg == null) return false;
+    const row = this.#stmt.segmentOf.get(d.id) as Pick<PayloadRow, 'seg' | 'seg_offset' | 'seg_length' | 'seg_crc'> | undefined;
+    const stored = row === undefined ? undefined : segmentRefOf(row);
+    if (stored === undefined) return false;
     try {
-      readSegment(this.#segments.dir, { segment: row.seg, offset: Number(row.seg_offset), length: Number(row.seg_length), crc: Number(row.seg_crc) });
+      readSegment(this.#segments.dir, stored);
       return false;
     } catch (error) {
       if (!(error instanceof SegmentError)) throw error;
@@ -442,7 +448,7 @@ export class InboxWrites {
    * folded (call coalesceMore until it is false).
    */
   claimGroup(targetKey: string, image: string, now: number, exclude: readonly number[], slice: number): { winner: JobRow; coalesced: number; more: boolean } | undefined {
-    const targetId = this.#knownTargetId(targetKey);
+    const targetId = this.#knownTarget(targetKey)?.id;
     if (targetId === undefined) return undefined;
     const skip = JSON.stringify(exclude);
     const winner = this.#stmt.winner.get(targetId, image, now, skip) as JobRow | undefined;
@@ -453,7 +459,7 @@ export class InboxWrites {
 
   /** The next slice of a claim; returns how many jobs it folded into the winner. */
   coalesceMore(winnerId: number, targetKey: string, image: string, now: number, exclude: readonly number[], slice: number): number {
-    const targetId = this.#knownTargetId(targetKey);
+    const targetId = this.#knownTarget(targetKey)?.id;
     return targetId === undefined ? 0 : this.#coalesce(winnerId, targetId, image, now, JSON.stringify(exclude), slice);
   }
 
