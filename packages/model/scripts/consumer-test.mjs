@@ -26,12 +26,16 @@ try {
   writeFileSync(
     join(app, 'main.ts'),
     `import { parsePipelineConfig, STAGE_COLORS, WarehouseSchema, normalizeImageRepoUrl, formatIssue, type PipelineConfig } from '@kargo/model';
+import { validateManifest, type ManifestReport } from '@kargo/model/manifests';
 const result = parsePipelineConfig('apiVersion: kargo-env.dev/v1alpha1\\nkind: PipelineConfig\\npipelines:\\n  - app: flask-app\\n    image: { repository: ghcr.io/alkon/flask-app }\\n    git: { repoURL: https://github.com/alkon/kargo-gitops-toolkit.git }\\n', { filename: 'kargo-env.yaml' });
 if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\\n'));
 const config: PipelineConfig = result.value;
 const envs = config.pipelines[0]?.environments.map((e) => e.name).join(',');
 const wh = WarehouseSchema.safeParse({ apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Warehouse', metadata: { name: 'w', namespace: 'p' }, spec: { subscriptions: [{ image: { repoURL: 'ghcr.io/a/b' } }] } });
-console.log(JSON.stringify({ envs, colors: STAGE_COLORS.length, warehouse: wh.success, image: normalizeImageRepoUrl('GHCR.io/Alkon/Flask-App:1.2.3') }));
+// The bundled upstream schemas travel in the package: a misspelt Stage field is found from the tarball.
+const report: ManifestReport = validateManifest({ apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Stage', metadata: { name: 's', namespace: 'p' }, spec: { requestedFreigth: [] } });
+const manifest = report.issues.map((i) => i.code).join(',');
+console.log(JSON.stringify({ envs, colors: STAGE_COLORS.length, warehouse: wh.success, image: normalizeImageRepoUrl('GHCR.io/Alkon/Flask-App:1.2.3'), manifest }));
 `,
   );
   for (const resolution of ['NodeNext', 'Bundler']) {
@@ -42,7 +46,7 @@ console.log(JSON.stringify({ envs, colors: STAGE_COLORS.length, warehouse: wh.su
   }
   const out = run(process.execPath, ['main.ts'], app).trim();
   const parsed = JSON.parse(out);
-  if (parsed.envs !== 'dev,staging,prod' || parsed.colors !== 21 || parsed.warehouse !== true || parsed.image !== 'ghcr.io/alkon/flask-app') {
+  if (parsed.envs !== 'dev,staging,prod' || parsed.colors !== 21 || parsed.warehouse !== true || parsed.image !== 'ghcr.io/alkon/flask-app' || parsed.manifest !== 'required,unknown-field') {
     throw new Error(`unexpected output from the consumer: ${out}`);
   }
   console.log(`ran on Node ${process.version}: ${out}`);

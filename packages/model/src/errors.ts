@@ -7,6 +7,7 @@ export const ModelErrorCode = {
   InvalidSemver: 'KARGO_MODEL_INVALID_SEMVER',
   InvalidConstraint: 'KARGO_MODEL_INVALID_CONSTRAINT',
   InvalidRegex: 'KARGO_MODEL_INVALID_REGEX',
+  UpstreamSchemaMissing: 'KARGO_MODEL_UPSTREAM_SCHEMA_MISSING',
 } as const;
 export type ModelErrorCode = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];
 

@@ -209,7 +209,7 @@ export const promotionByOrigin: Promotion = {
   apiVersion,
   kind: 'Promotion',
   metadata: { generateName: 'prod-', namespace: 'flask-app' },
-  spec: { stage: 'prod', origin: { kind: 'Warehouse', name: 'flask-app' }, steps: [{ uses: 'fail' }] },
+  spec: { stage: 'prod', origin: { kind: 'Warehouse', name: 'flask-app' }, steps: [{ uses: 'fail', config: { message: 'frozen' } }] },
 };
 
 export const promotionTask: PromotionTask = {
