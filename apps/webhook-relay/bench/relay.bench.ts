@@ -10,7 +10,7 @@ import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { sign } from '../src/github.ts';
-import { ghcrPayload } from '../test/shared.ts';
+import { ghcrPackageJson } from '../test/github-payloads.ts';
 
 const SECRET = 'bench-webhook-secret';
 const RECEIVER_SECRET = 'bench-receiver-secret';
@@ -19,11 +19,9 @@ const SATURATION_S = 10;
 const STEADY_S = 5;
 const STEADY_ROUNDS = 3;
 
+/** A realistic GHCR `package` delivery (~12 KB of compact JSON, as GitHub sends it). */
 function bodyFor(i: number, tag: string): string {
-  const payload = ghcrPayload({ image: IMAGES[i % IMAGES.length]!, tag });
-  // Trim the synthetic fixture to GitHub's usual ~15 KB for a package event.
-  const text = JSON.stringify(payload);
-  return text;
+  return ghcrPackageJson({ image: IMAGES[i % IMAGES.length]!, tag });
 }
 
 const children: ChildProcess[] = [];

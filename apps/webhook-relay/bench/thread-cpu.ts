@@ -8,14 +8,14 @@ import autocannon from 'autocannon';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { sign } from '../src/github.ts';
-import { ghcrPayload } from '../test/shared.ts';
+import { ghcrPackageJson } from '../test/github-payloads.ts';
 
 const SECRET = 's';
 const IMAGES = Array.from({ length: 64 }, (_, i) => `ghcr.io/acme/service-${i}`);
 const dir = mkdtempSync(join(tmpdir(), 'relay-cpu-'));
 const routesFile = join(dir, 'routes.yaml');
 writeFileSync(routesFile, stringify({ routes: IMAGES.map((image) => ({ image, targets: [{ log: {} }] })) }));
-const bodies = Array.from({ length: 256 }, (_, i) => JSON.stringify(ghcrPayload({ image: IMAGES[i % 64]!, tag: `1.${i}.0` })));
+const bodies = Array.from({ length: 256 }, (_, i) => ghcrPackageJson({ image: IMAGES[i % 64]!, tag: `1.${i}.0` }));
 // The Dockerfile's CMD flags, as `pnpm bench` uses them; RELAY_BENCH_NODE_FLAGS overrides, for experiments.
 const CMD = JSON.parse(/^CMD (\[.*\])$/m.exec(readFileSync(resolve(import.meta.dirname, '../Dockerfile'), 'utf8'))?.[1] ?? '[]') as string[];
 const flags = process.env.RELAY_BENCH_NODE_FLAGS === undefined ? CMD.slice(1, CMD.indexOf('dist/main.js')) : process.env.RELAY_BENCH_NODE_FLAGS.split(' ').filter((f) => f !== '');

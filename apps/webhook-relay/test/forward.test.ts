@@ -6,10 +6,10 @@ import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
 import { KubernetesApiPeer } from './peers/kubernetes-api.ts';
 import { isConfigurationError, KubernetesForwarder } from '../src/forward/kubernetes.ts';
 import { build, delivery, tempDir, waitFor, type Built } from './helper.ts';
-import { ghcrPayload } from './shared.ts';
+import { ghcrPackage, GHCR_IMAGE } from './github-payloads.ts';
 
 const RECEIVER_SECRET = 'kargo-receiver-secret';
-const IMAGE = 'ghcr.io/codertocat/hello-world';
+const IMAGE = GHCR_IMAGE;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -40,7 +40,7 @@ describe('kargoWebhook target', () => {
   it('forwards with a signature the receiver accepts and the receiver refreshes the Warehouse', async () => {
     const peer = await kargoPeer();
     const relay = await relayTo(peer);
-    const d = delivery('package', ghcrPayload({ tag: '1.2.3' }));
+    const d = delivery('package', ghcrPackage({ tag: '1.2.3' }));
     expect((await post(relay, d)).statusCode).toBe(202);
     await waitFor(() => peer.received.length === 1, 5_000, 'forward');
     expect(peer.statuses).toEqual([200]);
@@ -51,7 +51,7 @@ describe('kargoWebhook target', () => {
   it('converts a form delivery to JSON the receiver can parse', async () => {
     const peer = await kargoPeer();
     const relay = await relayTo(peer);
-    expect((await post(relay, delivery('registry_package', ghcrPayload({ event: 'registry_package', tag: '3.0.0' }), { form: true }))).statusCode).toBe(202);
+    expect((await post(relay, delivery('registry_package', ghcrPackage({ event: 'registry_package', tag: '3.0.0' }), { form: true }))).statusCode).toBe(202);
     await waitFor(() => peer.received.length === 1, 5_000, 'forward');
     expect(peer.received[0]).toMatchObject({ event: 'registry_package', tag: '3.0.0', refreshed: ['demo/hello'] });
   });
@@ -60,7 +60,7 @@ describe('kargoWebhook target', () => {
     const peer = await kargoPeer();
     peer.mode = 'fail503';
     const relay = await relayTo(peer);
-    await post(relay, delivery('package', ghcrPayload()));
+    await post(relay, delivery('package', ghcrPackage()));
     await waitFor(() => peer.statuses.length >= 3, 5_000, 'retries');
     expect(peer.received).toHaveLength(0);
     peer.mode = 'ok';
@@ -83,7 +83,7 @@ describe('kargoWebhook target', () => {
     const peer = await kargoPeer();
     peer.mode = 'hang';
     const relay = await relayTo(peer, { RELAY_FORWARD_TIMEOUT_MS: '200' });
-    await post(relay, delivery('package', ghcrPayload()));
+    await post(relay, delivery('package', ghcrPackage()));
     await new Promise((r) => setTimeout(r, 500));
     peer.mode = 'ok';
     await waitFor(() => peer.received.length === 1, 5_000, 'forward after hang');
@@ -94,7 +94,7 @@ describe('kargoWebhook target', () => {
   it('marks a 4xx as failed for good (wrong secret → 401) and shows it in admin and metrics', async () => {
     const peer = await kargoPeer();
     const relay = await relayTo(peer, { KARGO_RECEIVER_SECRET: 'stale-secret', RELAY_ADMIN_TOKEN: 'admin-token' });
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     await post(relay, d);
     await waitFor(() => relay.app.inbox.list('failed', 10).length === 1, 5_000, 'failed');
     expect(peer.statuses).toEqual([401]);
@@ -112,7 +112,7 @@ describe('kargoWebhook target', () => {
     const peer = await kargoPeer();
     peer.mode = 'fail500';
     const relay = await relayTo(peer, { RELAY_GIVE_UP_MS: '1000' });
-    await post(relay, delivery('package', ghcrPayload()));
+    await post(relay, delivery('package', ghcrPackage()));
     await waitFor(() => relay.app.inbox.list('failed', 1).length === 1, 5_000, 'give up');
     expect(relay.app.inbox.list('failed', 1)[0]!.jobs[0]!.lastError).toMatch(/^gave up after \d+ attempts/);
   });
@@ -125,7 +125,7 @@ describe('kargoWebhook target', () => {
     });
     cleanups.push(() => built.close());
     // Two platform manifests, an attestation, the tagged index, another attestation: five deliveries.
-    const burst = ['', '', '', '1.4.0', ''].map((tag) => delivery('package', ghcrPayload({ tag })));
+    const burst = ['', '', '', '1.4.0', ''].map((tag) => delivery('package', ghcrPackage({ tag })));
     for (const d of burst) expect((await post(built, d)).statusCode).toBe(202);
     await waitFor(() => built.app.inbox.list('done', 10).length === 5, 5_000, 'all done');
     expect(peer.received).toHaveLength(1);
@@ -140,7 +140,7 @@ describe('kargoWebhook target', () => {
   it('admin replay forwards a delivery again', async () => {
     const peer = await kargoPeer();
     const relay = await relayTo(peer, { RELAY_ADMIN_TOKEN: 'admin-token' });
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     await post(relay, d);
     await waitFor(() => peer.received.length === 1, 5_000, 'first forward');
     const id = d.headers['x-github-delivery']!;
@@ -155,7 +155,7 @@ describe('kargoWebhook target', () => {
   it('a delivery whose payload file was deleted: replay answers 409, GitHub\'s redelivery is taken and forwarded', async () => {
     const peer = await kargoPeer();
     const relay = await relayTo(peer, { RELAY_ADMIN_TOKEN: 'admin-token' });
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     await post(relay, d);
     await waitFor(() => peer.received.length === 1, 5_000, 'first forward');
     const metrics = (await relay.app.inject({ url: '/metrics' })).body;
@@ -202,7 +202,7 @@ describe('kargoWebhook target by receiver (URL computed from the secret)', () =>
   it('reaches the path Kargo computes, over HTTPS with a self-signed certificate trusted through caFile', async () => {
     const peer = await tlsPeer();
     const relay = await relayToReceiver({ baseURL: peer.baseURL, project: 'kargo-demo', receiver: 'ghcr' });
-    const d = delivery('package', ghcrPayload({ tag: '1.4.0' }));
+    const d = delivery('package', ghcrPackage({ tag: '1.4.0' }));
     expect((await post(relay, d)).statusCode).toBe(202);
     await waitFor(() => peer.received.length === 1, 5_000, 'forward');
     expect(peer.statuses).toEqual([200]);
@@ -212,7 +212,7 @@ describe('kargoWebhook target by receiver (URL computed from the secret)', () =>
   it('gets 404 (failed for good) when the inputs differ from the receiver, like from Kargo', async () => {
     const peer = await tlsPeer();
     const relay = await relayToReceiver({ baseURL: peer.baseURL, project: 'kargo-demo', receiver: 'ghcr-other' });
-    await post(relay, delivery('package', ghcrPayload()));
+    await post(relay, delivery('package', ghcrPackage()));
     await waitFor(() => relay.app.inbox.list('failed', 1).length === 1, 5_000, 'failed');
     expect(peer.statuses).toEqual([404]);
     expect(peer.received).toEqual([]);
@@ -235,15 +235,15 @@ describe('kubernetes target', () => {
       routes: {
         routes: [
           { image: IMAGE, targets: [{ kubernetes: { namespace: 'demo', warehouse: 'hello' } }] },
-          { image: 'ghcr.io/codertocat/other', targets: [{ kubernetes: { namespace: 'demo', warehouse: 'missing' } }] },
+          { image: 'ghcr.io/acme/other', targets: [{ kubernetes: { namespace: 'demo', warehouse: 'missing' } }] },
         ],
       },
       env: { KUBECONFIG: api.writeKubeconfig(dir, server), RELAY_COALESCE_WINDOW_MS: '0' },
     });
     cleanups.push(() => built.close());
     const before = Date.now();
-    await post(built, delivery('package', ghcrPayload({ tag: '1.0.0' })));
-    await post(built, delivery('package', ghcrPayload({ image: 'ghcr.io/codertocat/other', tag: '1.0.0' })));
+    await post(built, delivery('package', ghcrPackage({ tag: '1.0.0' })));
+    await post(built, delivery('package', ghcrPackage({ image: 'ghcr.io/acme/other', tag: '1.0.0' })));
     await waitFor(() => built.app.inbox.list('done', 10).length === 1 && built.app.inbox.list('failed', 10).length === 1, 5_000, 'outcomes');
     expect(api.patches).toHaveLength(1);
     expect(api.patches[0]).toMatchObject({ namespace: 'demo', name: 'hello' });

@@ -9,6 +9,7 @@ import type { RelayRoutesInput } from '@kargo/model/relay';
 import { loadConfig, type RelayConfig } from '../src/config.ts';
 import { sign } from '../src/github.ts';
 import { createServer } from '../src/server.ts';
+import { GHCR_IMAGE } from './github-payloads.ts';
 
 export const SECRET = 'It is a Secret to Everybody';
 
@@ -30,7 +31,7 @@ export function writeRoutes(dir: string, routes: RelayRoutesInput): string {
 }
 
 export const DEFAULT_ROUTES: RelayRoutesInput = {
-  routes: [{ image: 'ghcr.io/codertocat/hello-world', targets: [{ log: {} }] }],
+  routes: [{ image: GHCR_IMAGE, targets: [{ log: {} }] }],
 };
 
 /** Builds (not listening) with a silent logger; env overrides win over the test defaults. */
@@ -72,9 +73,9 @@ export function delivery(event: string, payload: unknown, options: { secret?: st
       'content-type': options.form === true ? 'application/x-www-form-urlencoded' : 'application/json',
       'x-github-event': event,
       'x-github-delivery': options.id ?? randomUUID(),
-      'x-github-hook-id': options.hookId ?? '292430182',
+      'x-github-hook-id': options.hookId ?? '510077311',
       'x-hub-signature-256': sign(options.secret ?? SECRET, body),
-      'user-agent': 'GitHub-Hookshot/044aadd',
+      'user-agent': 'GitHub-Hookshot/7c1e9a2',
     },
   };
 }

@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RelayError } from '../src/errors.ts';
 import { Inbox, type InboxOptions, type JobRow, type NewDelivery, type NewJob } from '../src/inbox/inbox.ts';
 import { tempDir } from './helper.ts';
-import { ghcrPayload } from './shared.ts';
+import { ghcrPackageJson, GHCR_IMAGE } from './github-payloads.ts';
 
-const IMAGE = 'ghcr.io/codertocat/hello-world';
+const IMAGE = GHCR_IMAGE;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -32,10 +32,16 @@ async function openInbox(dir: string, options: Partial<InboxOptions> = {}): Prom
   return inbox;
 }
 
-/** What GHCR sends for one tag, as the JSON text the inbox stores (~16 KB). */
+/** What GHCR sends for one tag of a many-layered image, as the JSON text the inbox stores (~16 KB). */
 function ghcrJson(tag: string, image = IMAGE): string {
-  return JSON.stringify(ghcrPayload({ image, tag }));
+  return ghcrPackageJson({ image, tag, layers: 32 });
 }
+
+/**
+ * A segment size that holds three of those payloads: a segment rolls over before an append once it is at or past
+ * the limit, so with 2.5 payloads' worth the third append still goes in and the fourth starts a new segment.
+ */
+const THREE_PAYLOADS_PER_SEGMENT = Math.ceil(2.5 * Buffer.byteLength(ghcrJson('3.0.0')));
 
 function job(tag: string, options: { targetKey?: string; image?: string } = {}): NewJob {
   return { targetKey: options.targetKey ?? 'log:0', target: JSON.stringify({ log: {} }), image: options.image ?? IMAGE, tag };
@@ -43,7 +49,7 @@ function job(tag: string, options: { targetKey?: string; image?: string } = {}):
 
 /** The payload goes in as freshly encoded bytes: accept() may transfer (detach) their buffer. */
 function incoming(id: string, json: string, receivedAt: number, jobs: readonly NewJob[] = []): NewDelivery {
-  return { id, hookId: '292430182', event: 'package', action: 'published', receivedAt, payload: new TextEncoder().encode(json), jobs };
+  return { id, hookId: '510077311', event: 'package', action: 'published', receivedAt, payload: new TextEncoder().encode(json), jobs };
 }
 
 function segmentFiles(dir: string): string[] {
@@ -149,10 +155,10 @@ describe('inbox payloads', () => {
 describe('inbox segments', () => {
   it('rolls over past segmentBytes, and prune deletes the old segments of finished deliveries but never the newest', async () => {
     const dir = dataDir();
-    const inbox = await openInbox(dir, { segmentBytes: 40_000 });
+    const inbox = await openInbox(dir, { segmentBytes: THREE_PAYLOADS_PER_SEGMENT });
     const t0 = Date.now() - 60_000;
     const sent = new Map<string, string>();
-    // One at a time: a segment rolls over before an append once it is past the limit (three ~16 KB payloads each).
+    // One at a time: a segment rolls over before an append once it is past the limit (three payloads each).
     for (let i = 0; i < 8; i++) {
       const json = ghcrJson(`3.0.${i}`);
       sent.set(`d-${i}`, json);
@@ -183,7 +189,7 @@ describe('inbox segments', () => {
 
   it('keeps the segment a pending delivery points into, and every newer one, until it is finished', async () => {
     const dir = dataDir();
-    const inbox = await openInbox(dir, { segmentBytes: 40_000 });
+    const inbox = await openInbox(dir, { segmentBytes: THREE_PAYLOADS_PER_SEGMENT });
     const t0 = Date.now() - 60_000;
     const sent = new Map<string, string>();
     for (let i = 0; i < 9; i++) {
@@ -381,8 +387,8 @@ function writeVersion2(dir: string, t0: number): { text: string; deflated: strin
     db.exec('PRAGMA journal_mode=WAL');
     db.exec(SCHEMA_V2);
     const delivery = db.prepare('INSERT INTO deliveries (id, hook_id, event, action, received_at, payload, status, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    delivery.run('legacy-text', '292430182', 'package', 'published', t0, text, 'done', null);
-    delivery.run('legacy-deflated', '292430182', 'package', 'published', t0 + 1, '', 'pending', deflateRawSync(Buffer.from(deflated)));
+    delivery.run('legacy-text', '510077311', 'package', 'published', t0, text, 'done', null);
+    delivery.run('legacy-deflated', '510077311', 'package', 'published', t0 + 1, '', 'pending', deflateRawSync(Buffer.from(deflated)));
     const jobs = db.prepare(
       'INSERT INTO jobs (delivery_id, target_key, target, image, tag, created_at, attempts, next_attempt_at, status, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );

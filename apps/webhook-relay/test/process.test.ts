@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
 import { delivery, SECRET, tempDir, waitFor, writeRoutes, type SignedDelivery } from './helper.ts';
-import { ghcrPayload } from './shared.ts';
+import { ghcrPackage } from './github-payloads.ts';
 
 const MAIN = resolve(import.meta.dirname, '../dist/main.js');
 const RECEIVER_SECRET = 'kargo-receiver-secret';
@@ -93,7 +93,7 @@ function workDir(): string {
 }
 
 function deliveries(): SignedDelivery[] {
-  return IMAGES.map((image, i) => delivery('package', ghcrPayload({ image, tag: `1.0.${i}` })));
+  return IMAGES.map((image, i) => delivery('package', ghcrPackage({ image, tag: `1.0.${i}` })));
 }
 
 function expectEachForwardedOnce(peer: KargoReceiverPeer, sent: SignedDelivery[]): void {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubApiPeer } from './peers/github-api.ts';
 import { build, delivery, waitFor, type Built } from './helper.ts';
-import { ghcrPayload } from './shared.ts';
+import { ghcrPackage } from './github-payloads.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('sweeper', () => {
     await built.app.listen({ port: 0, host: '127.0.0.1' });
     relayUrl = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}/webhooks/github`;
 
-    const make = (tag: string) => delivery('package', ghcrPayload({ tag }));
+    const make = (tag: string) => delivery('package', ghcrPackage({ tag }));
     const missed = [make('1.0.0'), make('1.0.1'), make('1.0.2')];
     for (const d of missed) github.recordFailed(d.headers['x-github-delivery']!, 'package', d.headers, d.body);
     // Delivered fine: nothing to do.
@@ -58,7 +58,7 @@ describe('sweeper', () => {
     const built = await build({ env: { GITHUB_TOKEN: github.token, GITHUB_HOOK_ORG: 'acme', GITHUB_HOOK_ID: '7', GITHUB_API_URL: api, RELAY_SWEEP_MAX_REDELIVERIES: '5' } });
     cleanups.push(() => built.close());
     for (let i = 0; i < 150; i++) {
-      const d = delivery('package', ghcrPayload({ tag: `2.0.${i}` }));
+      const d = delivery('package', ghcrPackage({ tag: `2.0.${i}` }));
       github.recordFailed(d.headers['x-github-delivery']!, 'package', d.headers, d.body, new Date(Date.now() - i * 1000), 503);
     }
     expect(await built.app.sweeper!.sweep()).toHaveLength(5);

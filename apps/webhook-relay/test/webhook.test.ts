@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../src/github.ts';
 import { build, delivery, SECRET, type Built } from './helper.ts';
-import { fixtureText, ghcrPayload } from './shared.ts';
+import { ghcrPackage, ghcrPackageJson, GHCR_IMAGE, npmPackageJson, ping, type PingDelivery } from './github-payloads.ts';
 
 let built: Built | undefined;
 afterEach(async () => {
@@ -27,7 +27,7 @@ function nothingQueued(): void {
 describe('signature', () => {
   it('answers 401 without X-Hub-Signature-256 and stores nothing', async () => {
     const app = await relay();
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     const { 'x-hub-signature-256': _omit, ...headers } = d.headers;
     const res = await post(app, { headers, body: d.body });
     expect(res.statusCode).toBe(401);
@@ -37,7 +37,7 @@ describe('signature', () => {
 
   it('answers 401 for a wrong secret, a malformed header, and a signature over re-serialised JSON', async () => {
     const app = await relay();
-    const payload = ghcrPayload();
+    const payload = ghcrPackage();
     const wrong = delivery('package', payload, { secret: 'not the secret' });
     expect((await post(app, wrong)).statusCode).toBe(401);
     const d = delivery('package', payload);
@@ -53,16 +53,16 @@ describe('signature', () => {
 
   it('rotates: any of the configured secrets verifies', async () => {
     const app = await relay({ GITHUB_WEBHOOK_SECRETS: 'new-secret, old-secret' });
-    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.0' }), { secret: 'new-secret' }))).statusCode).toBe(202);
-    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.1' }), { secret: 'old-secret' }))).statusCode).toBe(202);
-    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.2' }), { secret: SECRET }))).statusCode).toBe(401);
+    expect((await post(app, delivery('package', ghcrPackage({ tag: '1.0.0' }), { secret: 'new-secret' }))).statusCode).toBe(202);
+    expect((await post(app, delivery('package', ghcrPackage({ tag: '1.0.1' }), { secret: 'old-secret' }))).statusCode).toBe(202);
+    expect((await post(app, delivery('package', ghcrPackage({ tag: '1.0.2' }), { secret: SECRET }))).statusCode).toBe(401);
   });
 });
 
 describe('body and content type', () => {
   it('answers 413 over 1 MiB', async () => {
     const app = await relay();
-    const big = JSON.stringify({ ...ghcrPayload(), padding: 'x'.repeat(1024 * 1024) });
+    const big = JSON.stringify({ ...ghcrPackage(), padding: 'x'.repeat(1024 * 1024) });
     const res = await post(app, delivery('package', big));
     expect(res.statusCode).toBe(413);
     nothingQueued();
@@ -80,7 +80,7 @@ describe('body and content type', () => {
 
   it('answers 415 for other content types', async () => {
     const app = await relay();
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     const res = await post(app, { headers: { ...d.headers, 'content-type': 'text/plain' }, body: d.body });
     expect(res.statusCode).toBe(415);
     nothingQueued();
@@ -88,7 +88,7 @@ describe('body and content type', () => {
 
   it('answers 400 when X-GitHub-Event or X-GitHub-Delivery is missing', async () => {
     const app = await relay();
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     const { 'x-github-delivery': _id, ...noId } = d.headers;
     expect((await post(app, { headers: noId, body: d.body })).statusCode).toBe(400);
     const { 'x-github-event': _ev, ...noEvent } = d.headers;
@@ -98,7 +98,7 @@ describe('body and content type', () => {
 
   it('accepts form-encoded deliveries (verified over the encoded bytes) and stores the JSON', async () => {
     const app = await relay();
-    const payload = ghcrPayload({ tag: '2.0.0' });
+    const payload = ghcrPackage({ tag: '2.0.0' });
     const d = delivery('package', payload, { form: true });
     const res = await post(app, d);
     expect(res.statusCode).toBe(202);
@@ -108,31 +108,36 @@ describe('body and content type', () => {
 
   it('accepts application/json; charset=utf-8', async () => {
     const app = await relay();
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     const res = await post(app, { headers: { ...d.headers, 'content-type': 'application/json; charset=utf-8' }, body: d.body });
     expect(res.statusCode).toBe(202);
   });
 });
 
 describe('events', () => {
-  it.each(['ping.none.1.json', 'ping.none.2.json', 'ping.none.3.json', 'ping.none.4.json'])('answers ping %s with 200 and the hook events', async (name) => {
+  it.each([
+    ['a repository hook subscribed to package', ping({ hook: 'repository' })],
+    ['a repository hook subscribed to everything', ping({ hook: 'repository', events: ['*'] })],
+    ['a GitHub App hook', ping({ hook: 'app', events: ['package', 'registry_package', 'installation'] })],
+    ['an organization hook without package events', ping({ hook: 'organization', events: ['member', 'membership', 'organization', 'repository', 'team', 'team_add'] })],
+  ] satisfies [string, PingDelivery][])('answers the ping of %s with 200 and the hook events', async (_what, body) => {
     const app = await relay();
-    const text = fixtureText(name);
+    const text = JSON.stringify(body);
     const res = await post(app, delivery('ping', text));
     expect(res.statusCode).toBe(200);
     const events = (JSON.parse(text) as { hook: { events: string[] } }).hook.events;
-    expect(res.json()).toMatchObject({ pong: true, events });
+    expect(res.json()).toMatchObject({ pong: true, hookId: body.hook_id, events });
     nothingQueued();
   });
 
   it.each([
-    ['package', 'package.published.1.json'],
-    ['package', 'package.published.2.json'],
-    ['package', 'package.published.3.json'],
-    ['registry_package', 'registry_package.published.1.json'],
-  ])('replays fixture %s %s with a real signature: npm packages are acknowledged and ignored', async (event, name) => {
+    ['package', 'an npm package', npmPackageJson()],
+    ['package', 'an npm package published from a release of a user-owned repository', npmPackageJson({ owner: 'mara-lindqvist', ownerType: 'User', repo: 'ui-kit', name: 'ui-kit', version: '2.3.0', release: true })],
+    ['package', 'a container-shaped, untagged body typed npm', ghcrPackageJson({ packageType: 'npm', tag: '' })],
+    ['registry_package', 'a container-shaped, untagged body typed npm', ghcrPackageJson({ event: 'registry_package', packageType: 'npm', tag: '' })],
+  ])('replays %s: %s with a real signature: npm packages are acknowledged and ignored', async (event, _what, text) => {
     const app = await relay();
-    const res = await post(app, delivery(event, fixtureText(name)));
+    const res = await post(app, delivery(event, text));
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ ignored: 'package type npm is not a container image' });
     nothingQueued();
@@ -141,7 +146,7 @@ describe('events', () => {
   it('stores GHCR package and registry_package deliveries and names the matched targets', async () => {
     const app = await relay();
     for (const event of ['package', 'registry_package'] as const) {
-      const d = delivery(event, ghcrPayload({ event }));
+      const d = delivery(event, ghcrPackage({ event }));
       const res = await post(app, d);
       expect(res.statusCode).toBe(202);
       expect(res.json()).toEqual({ delivery: d.headers['x-github-delivery'], matched: ['log'] });
@@ -154,31 +159,31 @@ describe('events', () => {
     const push = await post(app, delivery('push', { ref: 'refs/heads/main' }));
     expect(push.statusCode).toBe(202);
     expect(push.json()).toEqual({ ignored: 'event push is not relayed' });
-    const deleted = await post(app, delivery('package', ghcrPayload({ action: 'deleted' })));
+    const deleted = await post(app, delivery('package', ghcrPackage({ action: 'deleted' })));
     expect(deleted.json()).toEqual({ ignored: 'action deleted is not relayed' });
     nothingQueued();
   });
 
   it('drops untagged manifests and tags the route filter rejects, but stores the delivery for dedupe', async () => {
-    const routes = { routes: [{ image: 'ghcr.io/codertocat/hello-world', tags: { strategy: 'SemVer' as const, constraint: '^1.0.0' }, targets: [{ log: {} }] }] };
+    const routes = { routes: [{ image: GHCR_IMAGE, tags: { strategy: 'SemVer' as const, constraint: '^1.0.0' }, targets: [{ log: {} }] }] };
     const app = await relay({ RELAY_COALESCE_WINDOW_MS: '60000' }, routes);
-    const untagged = await post(app, delivery('package', ghcrPayload({ tag: '' })));
+    const untagged = await post(app, delivery('package', ghcrPackage({ tag: '' })));
     expect(untagged.statusCode).toBe(202);
     expect(untagged.json()).toMatchObject({ matched: [], reason: 'untagged manifest (forwardUntagged is off)' });
-    const outside = await post(app, delivery('package', ghcrPayload({ tag: '2.0.0' })));
+    const outside = await post(app, delivery('package', ghcrPackage({ tag: '2.0.0' })));
     expect(outside.json()).toMatchObject({ matched: [] });
     expect(outside.json().reason).toContain('does not satisfy');
-    const inside = await post(app, delivery('package', ghcrPayload({ tag: '1.4.0' })));
+    const inside = await post(app, delivery('package', ghcrPackage({ tag: '1.4.0' })));
     expect(inside.json()).toMatchObject({ matched: ['log'] });
-    const other = await post(app, delivery('package', ghcrPayload({ image: 'ghcr.io/someone/else' })));
+    const other = await post(app, delivery('package', ghcrPackage({ image: 'ghcr.io/someone/else' })));
     expect(other.json()).toMatchObject({ matched: [], reason: 'no route for ghcr.io/someone/else' });
     expect(app.inbox.pendingJobs).toBe(1);
   });
 
   it('matches after Kargo normalisation (case, trailing colon)', async () => {
-    const app = await relay({}, { routes: [{ image: 'GHCR.io/CoderToCat/Hello-World', forwardUntagged: true, targets: [{ log: {} }] }] });
-    const body = ghcrPayload({ tag: '' });
-    (body.package as { package_version: { package_url: string } }).package_version.package_url = 'ghcr.io/Codertocat/hello-world:';
+    const app = await relay({}, { routes: [{ image: 'GHCR.io/Acme/Flask-App', forwardUntagged: true, targets: [{ log: {} }] }] });
+    const body = ghcrPackage({ tag: '', packageUrl: 'ghcr.io/Acme/flask-app:' });
+    expect(body.package.package_version.package_url).toBe('ghcr.io/Acme/flask-app:');
     expect((await post(app, delivery('package', body))).json()).toMatchObject({ matched: ['log'] });
   });
 });
@@ -186,13 +191,13 @@ describe('events', () => {
 describe('dedupe and load', () => {
   it('answers a repeated X-GitHub-Delivery with 200 {duplicate:true} and queues nothing new', async () => {
     const app = await relay({ RELAY_COALESCE_WINDOW_MS: '60000' });
-    const d = delivery('package', ghcrPayload());
+    const d = delivery('package', ghcrPackage());
     expect((await post(app, d)).statusCode).toBe(202);
     const again = await post(app, d);
     expect(again.statusCode).toBe(200);
     expect(again.json()).toEqual({ duplicate: true, delivery: d.headers['x-github-delivery'] });
     // Two copies inside one commit batch are also caught.
-    const e = delivery('package', ghcrPayload());
+    const e = delivery('package', ghcrPackage());
     const [a, b] = await Promise.all([post(app, e), post(app, e)]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 202]);
     expect(app.inbox.pendingJobs).toBe(2);
@@ -200,9 +205,9 @@ describe('dedupe and load', () => {
 
   it('sheds load with 503 + Retry-After at RELAY_MAX_PENDING and counts it', async () => {
     const app = await relay({ RELAY_MAX_PENDING: '2', RELAY_COALESCE_WINDOW_MS: '60000' });
-    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.0' })))).statusCode).toBe(202);
-    expect((await post(app, delivery('package', ghcrPayload({ tag: '1.0.1' })))).statusCode).toBe(202);
-    const shed = await post(app, delivery('package', ghcrPayload({ tag: '1.0.2' })));
+    expect((await post(app, delivery('package', ghcrPackage({ tag: '1.0.0' })))).statusCode).toBe(202);
+    expect((await post(app, delivery('package', ghcrPackage({ tag: '1.0.1' })))).statusCode).toBe(202);
+    const shed = await post(app, delivery('package', ghcrPackage({ tag: '1.0.2' })));
     expect(shed.statusCode).toBe(503);
     expect(shed.headers['retry-after']).toBe('30');
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
@@ -218,8 +223,8 @@ describe('health and errors', () => {
     const ready = await app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready' });
-    await post(app, delivery('package', ghcrPayload()));
-    await post(app, delivery('package', ghcrPayload(), { secret: 'bad' }));
+    await post(app, delivery('package', ghcrPackage()));
+    await post(app, delivery('package', ghcrPackage(), { secret: 'bad' }));
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('relay_deliveries_accepted_total{event="package"} 1');
     expect(metrics).toContain('relay_deliveries_rejected_total{reason="signature"} 1');
