@@ -19,6 +19,9 @@ describe('argv → options', () => {
     [['render', '--json'], { config: 'kargo-env.yaml', out: 'kargo', mode: 'write' }],
     [['validate'], { config: 'kargo-env.yaml' }],
     [['validate', '--config', 'x/y.yaml'], { config: 'x/y.yaml' }],
+    [['validate', '--manifests'], { config: 'kargo-env.yaml', manifests: ['kargo'] }],
+    [['validate', '--manifests', 'kargo/', 'extra/stage.yaml'], { config: 'kargo-env.yaml', manifests: ['kargo/', 'extra/stage.yaml'] }],
+    [['validate', '--manifests', 'k', '--json'], { config: 'kargo-env.yaml', manifests: ['k'] }],
     [['init'], { config: 'kargo-env.yaml', app: undefined, image: undefined, repo: undefined, force: false }],
     [
       ['init', '--app', 'web', '--image', 'ghcr.io/o/web', '--repo', 'https://github.com/o/web', '--force', '--config', 'k.yaml'],

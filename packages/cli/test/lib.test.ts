@@ -120,15 +120,3 @@ describe('colour', () => {
     expect(io.err()).toBe('diagnostic\n');
   });
 });
-
-describe('argoIssues', () => {
-  it('turns @kubernetes-models validation errors into issues with model paths', async () => {
-    const { Application, formatPath } = await import('@kargo/model');
-    const { argoIssues } = await import('../src/commands/validate.ts');
-    const bad = { metadata: { name: 'x' }, spec: { project: 3, destination: {}, sources: [{ repoURL: 7 }] } };
-    const issues = argoIssues(() => new Application(bad as never).validate(), formatPath);
-    expect(issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['spec.project']));
-    expect(issues.every((issue) => issue.severity === 'error' && issue.message !== '')).toBe(true);
-    expect(argoIssues(() => undefined, formatPath)).toEqual([]);
-  });
-});

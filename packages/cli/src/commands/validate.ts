@@ -1,15 +1,22 @@
-// `kargo-env validate`: the config's rules and every rendered object against the model, all problems at once.
+// `kargo-env validate`: the config's rules and every rendered object against the model and the upstream
+// API schemas; with --manifests, any Kargo/Argo CD/Argo Rollouts YAML against those schemas. All problems at once.
 import type { Issue } from '@kargo/model';
 import { defineCommand, stringFlag, type Flags } from '../command.ts';
 import { CliError, CliErrorCode, ExitCode, UsageError } from '../errors.ts';
 import type { RunIo } from '../io.ts';
+import type { Output } from '../output.ts';
 import { userPath } from '../lib/files.ts';
 import { parseConfigFile, renderTree } from '../lib/pipeline.ts';
 
 export interface ValidateOptions {
   /** Config path relative to the working directory. */
   readonly config: string;
+  /** Set: check these manifest files and folders instead of the config. */
+  readonly manifests?: readonly string[];
 }
+
+/** What `--manifests` checks when given no path: the folder `render` writes. */
+export const DEFAULT_MANIFESTS = 'kargo';
 
 export interface ValidateResult {
   readonly config: string;
@@ -26,31 +33,14 @@ const RENDERED_PREFIX = 'kargo';
 const KARGO_API_GROUP = 'kargo.akuity.io/';
 const ARGO_API_GROUP = 'argoproj.io/';
 
-/** Runs a @kubernetes-models `validate()` and turns its ajv errors (JSON pointers) into issues. */
-export function argoIssues(validate: () => void, formatPath: (segments: readonly PropertyKey[]) => string): Issue[] {
-  try {
-    validate();
-    return [];
-  } catch (error) {
-    const list = typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors) ? (error.errors as unknown[]) : undefined;
-    if (list === undefined) return [{ path: '', message: error instanceof Error ? error.message : String(error), severity: 'error', code: 'schema' }];
-    return list.map((item) => {
-      const { instancePath = '', message = 'is invalid', keyword = 'schema' } = item as { instancePath?: string; message?: string; keyword?: string };
-      // A JSON pointer: `/spec/sources/0/helm` → `spec.sources[0].helm`.
-      const segments = instancePath
-        .split('/')
-        .slice(1)
-        .map((raw) => raw.replaceAll('~1', '/').replaceAll('~0', '~'))
-        .map((key) => (/^\d+$/.test(key) ? Number(key) : key));
-      return { path: formatPath(segments), message, severity: 'error', code: keyword };
-    });
-  }
-}
-
 export function validateOptionsFromFlags(flags: Flags): ValidateOptions {
   const config = stringFlag(flags, 'config') ?? 'kargo-env.yaml';
   if (config.trim() === '') throw new UsageError('--config must not be empty');
-  return { config };
+  const manifests = flags['manifests'];
+  if (manifests === undefined) return { config };
+  const paths = manifests === true ? [DEFAULT_MANIFESTS] : Array.isArray(manifests) ? manifests.map(String) : [];
+  if (paths.some((p) => p.trim() === '')) throw new UsageError('--manifests paths must not be empty');
+  return { config, manifests: paths };
 }
 
 export async function runValidate(options: ValidateOptions, io: RunIo): Promise<ValidateResult> {
@@ -72,20 +62,12 @@ export async function runValidate(options: ValidateOptions, io: RunIo): Promise<
     return { config: path.display, valid: false, errors, warnings, objectsChecked: 0 };
   }
 
-  const [model, { YamlLocator, parseIssuePath }] = await Promise.all([import('@kargo/model'), import('../lib/locate.ts')]);
-  // Argo kinds are checked with the @kubernetes-models classes the model re-exports (their upstream schemas).
-  const argoKinds: Readonly<Record<string, new (data: never) => { validate(): void }>> = {
-    Application: model.Application,
-    AppProject: model.AppProject,
-    AnalysisTemplate: model.AnalysisTemplate,
-    ClusterAnalysisTemplate: model.ClusterAnalysisTemplate,
-  };
+  const [model, upstream, { YamlLocator, parseIssuePath }] = await Promise.all([import('@kargo/model'), import('@kargo/model/manifests'), import('../lib/locate.ts')]);
   const locators = new Map<string, InstanceType<typeof YamlLocator>>();
   let objectsChecked = 0;
   for (const object of tree.objects) {
     const isKargo = object.apiVersion.startsWith(KARGO_API_GROUP);
-    const argo = object.apiVersion.startsWith(ARGO_API_GROUP) ? argoKinds[object.kind] : undefined;
-    if (!isKargo && argo === undefined) continue;
+    if (!isKargo && !object.apiVersion.startsWith(ARGO_API_GROUP)) continue;
     const text = tree.files.get(object.file);
     if (text === undefined) continue;
     let locator = locators.get(object.file);
@@ -95,13 +77,15 @@ export async function runValidate(options: ValidateOptions, io: RunIo): Promise<
     }
     const body = locator.object(object.kind, object.name);
     objectsChecked++;
-    let found: readonly Issue[];
+    const found: Issue[] = [];
     if (isKargo) {
       const result = model.validateKargoObject(body);
-      found = result.ok ? result.warnings : [...result.errors, ...result.warnings];
-    } else {
-      found = argoIssues(() => new argo!(body as never).validate(), model.formatPath);
+      found.push(...(result.ok ? result.warnings : [...result.errors, ...result.warnings]));
     }
+    // The upstream API schemas (strict field validation, step configs, subscriptions); where the model
+    // already reported a path, its message (in the model's words) is the one kept.
+    const reported = new Set(found.map((issue) => issue.path));
+    found.push(...upstream.validateManifest(body).issues.filter((issue) => !reported.has(issue.path)));
     const file = `${RENDERED_PREFIX}/${object.file}`;
     for (const issue of found) {
       const at = locator.find(object.kind, object.name, parseIssuePath(issue.path));
@@ -117,18 +101,99 @@ export async function runValidate(options: ValidateOptions, io: RunIo): Promise<
   return { config: path.display, valid: errors.length === 0, errors, warnings, objectsChecked };
 }
 
+export interface ManifestDocumentResult {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly apiVersion: string | undefined;
+  readonly kind: string | undefined;
+  readonly name: string | undefined;
+  /** `checked`, or `not-checked` with the reason (another API group, or YAML that is no Kubernetes object). */
+  readonly status: 'checked' | 'not-checked';
+  readonly reason?: string;
+  readonly issues: readonly Issue[];
+}
+
+export interface ValidateManifestsResult {
+  readonly valid: boolean;
+  readonly files: number;
+  readonly documents: readonly ManifestDocumentResult[];
+  readonly errors: number;
+  readonly warnings: number;
+  /** Helm chart folders passed over (their templates are not manifests until rendered). */
+  readonly skippedCharts: readonly string[];
+  /** The upstream releases whose schemas were used, e.g. `Kargo v1.11.2`. */
+  readonly schemas: readonly string[];
+}
+
+/** Every document under the given paths against the bundled upstream schemas; never throws for invalid content. */
+export async function runValidateManifests(paths: readonly string[], io: RunIo): Promise<ValidateManifestsResult> {
+  const [{ findManifestFiles, checkManifestFile }, upstream] = await Promise.all([import('../lib/manifests.ts'), import('@kargo/model/manifests')]);
+  const found = await findManifestFiles(io.cwd, paths);
+  const documents: ManifestDocumentResult[] = [];
+  for (const file of found.files) documents.push(...(await checkManifestFile(file, upstream.validateManifest)));
+  const all = documents.flatMap((d) => d.issues);
+  const errors = all.filter((i) => i.severity === 'error').length;
+  return {
+    valid: errors === 0,
+    files: found.files.length,
+    documents,
+    errors,
+    warnings: all.length - errors,
+    skippedCharts: found.skippedCharts,
+    schemas: Object.values(upstream.bundledUpstreams()).map((u) => `${u.project} ${u.version}`),
+  };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function printManifests(result: ValidateManifestsResult, output: Output): ExitCode {
+  output.data({ ok: result.valid, ...result });
+  for (const doc of result.documents) {
+    const object = doc.kind === undefined ? '' : `${doc.kind}/${doc.name ?? '(no name)'}`;
+    for (const issue of doc.issues) {
+      const where = `${issue.file ?? doc.file}:${issue.line ?? doc.line}:${issue.column ?? doc.column}`;
+      const severity = issue.severity === 'error' ? '' : `${output.paintErr('yellow', 'warning:')} `;
+      const path = issue.path === '' ? '' : `${issue.path}: `;
+      output.note([where, object, `${severity}${path}${issue.message}`].filter((part) => part !== '').join('  '));
+    }
+    // A Kubernetes object of a kind without a bundled schema is shown; plain YAML (values files) is only counted.
+    if (doc.status === 'not-checked' && doc.kind !== undefined) output.note(`${doc.file}:${doc.line}:${doc.column}  ${object}  ${output.paintErr('dim', `not checked: ${doc.reason ?? ''}`)}`);
+  }
+  for (const chart of result.skippedCharts) output.note(`${chart}  ${output.paintErr('dim', 'not checked: a Helm chart (render it with helm template, then validate the output)')}`);
+  const checked = result.documents.filter((d) => d.status === 'checked').length;
+  const other = result.documents.filter((d) => d.status === 'not-checked' && d.kind === undefined).length;
+  const unknown = result.documents.length - checked - other;
+  const counts = [`${plural(checked, 'document')} checked in ${plural(result.files, 'file')}`];
+  if (unknown > 0) counts.push(`${unknown} of other kinds not checked`);
+  if (other > 0) counts.push(`${plural(other, 'YAML document')} that ${other === 1 ? 'is' : 'are'} no Kubernetes object skipped`);
+  const summary = `${counts.join(', ')}; schemas of ${result.schemas.join(', ')}`;
+  const problems = `${plural(result.errors, 'error')}, ${plural(result.warnings, 'warning')}`;
+  if (result.valid) {
+    output.result(`${output.paint('green', '✓')} manifests are valid: ${summary} (${problems})`);
+    return ExitCode.Ok;
+  }
+  output.note(`${output.paintErr('red', '✗')} ${problems}: ${summary}`);
+  return ExitCode.Failure;
+}
+
 export const validateCommand = defineCommand<ValidateOptions>({
   name: 'validate',
-  summary: 'check the config and every object it renders; report all problems with file:line:column',
+  summary: 'check the config and every object it renders, or any Kargo/Argo manifests, against the upstream API schemas',
   examples: [
     ['kargo-env validate', 'check ./kargo-env.yaml'],
     ['kargo-env validate --config deploy/kargo-env.yaml --json', 'machine-readable problems for an editor or CI annotation'],
+    ['kargo-env validate --manifests', 'check every document under kargo/ as the API server and Kargo would'],
+    ['kargo-env validate --manifests kargo/ deploy/extra-stage.yaml', 'include hand-written Kargo and Argo CD YAML'],
   ],
   configure(command) {
     command.option('--config <path>', 'pipeline config to check', 'kargo-env.yaml');
+    command.option('--manifests [paths...]', `check manifest files and folders instead of the config (default: ${DEFAULT_MANIFESTS}/)`);
   },
   toOptions: validateOptionsFromFlags,
   async execute(options, io, output) {
+    if (options.manifests !== undefined) return printManifests(await runValidateManifests(options.manifests, io), output);
+
     const result = await runValidate(options, io);
     output.data({ ok: result.valid, ...result });
     await output.issues([...result.errors, ...result.warnings]);

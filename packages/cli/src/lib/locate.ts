@@ -48,37 +48,43 @@ export class YamlLocator {
    */
   find(kind: string, name: string, path: readonly PathSegment[]): Position | undefined {
     const doc = this.#document(kind, name);
-    if (doc === undefined) return undefined;
-    let node: unknown = doc.contents;
-    let found: Node | undefined = isNode(node) ? node : undefined;
-    let foundKey: Node | undefined;
-    for (const segment of path) {
-      let key: Node | undefined;
-      if (isMap(node)) {
-        const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
-        if (pair === undefined) break;
-        key = isNode(pair.key) ? pair.key : undefined;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
-        node = node.items[segment];
-      } else {
-        break;
-      }
-      if (!isNode(node)) {
-        // `key:` with no value still has a key to point at.
-        if (key !== undefined) foundKey = key;
-        break;
-      }
-      found = node;
-      foundKey = key;
-    }
-    // Prefer the key (`image:`) over its value: that is where an editor would put the cursor.
-    const anchor = foundKey ?? found;
-    const offset = anchor?.range?.[0];
-    if (offset === undefined) return undefined;
-    const { line, col } = this.#lines.linePos(offset);
-    return { line, column: col };
+    return doc === undefined ? undefined : findInDocument(doc, this.#lines, path);
   }
+}
+
+/**
+ * The position of `path` in a parsed document (1-based); when the path does not exist (a missing field) the
+ * deepest existing ancestor. Points at a field's key rather than its value: where an editor puts the cursor.
+ */
+export function findInDocument(doc: Document.Parsed, lines: LineCounter, path: readonly PathSegment[]): Position | undefined {
+  let node: unknown = doc.contents;
+  let found: Node | undefined = isNode(node) ? node : undefined;
+  let foundKey: Node | undefined;
+  for (const segment of path) {
+    let key: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
+      if (pair === undefined) break;
+      key = isNode(pair.key) ? pair.key : undefined;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+    } else {
+      break;
+    }
+    if (!isNode(node)) {
+      // `key:` with no value still has a key to point at.
+      if (key !== undefined) foundKey = key;
+      break;
+    }
+    found = node;
+    foundKey = key;
+  }
+  const anchor = foundKey ?? found;
+  const offset = anchor?.range?.[0];
+  if (offset === undefined) return undefined;
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
 }
 
 function isNode(value: unknown): value is Node {
