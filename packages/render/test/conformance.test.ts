@@ -1,5 +1,5 @@
 // Every object rendered for the example and the config matrix against the upstream schemas (closed), every
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- synthesised manifests are untyped JSON, compared against exact literals. */
+/* eslint-disable @typescript-eslint/no-explicit-any -- synthesised manifests are untyped JSON, compared against exact literals. */
 // promotion step config against its step schema, every subscription against its schema, and the model.
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
