@@ -173,9 +173,14 @@ describe('the example at the repository root', () => {
 describe('starter config', () => {
   const text = renderStarterConfig({ image: 'ghcr.io/acme/web-shop', repo: 'https://github.com/acme/deploy.git' });
 
-  it('points its $schema at this version of the package', () => {
-    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-    expect(defaultSchemaUrl()).toBe(`https://unpkg.com/@kargo/model@${version}/schema/kargo-env.schema.json`);
+  it('points its $schema at a URL that serves the schema without a published package: this repository\'s default branch', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { repository: { url: string; directory: string } };
+    const [, ownerRepo] = /github\.com\/(.+?)\.git$/.exec(pkg.repository.url) ?? [];
+    const match = /^https:\/\/raw\.githubusercontent\.com\/([^/]+\/[^/]+)\/main\/(.+)$/.exec(defaultSchemaUrl());
+    expect(match?.[1]).toBe(ownerRepo);
+    // The path it names is the generated schema in this repository, so the URL resolves once main has it.
+    expect(match?.[2]).toBe(`${pkg.repository.directory}/schema/kargo-env.schema.json`);
+    expect(readFileSync(new URL(`../../../${match?.[2] ?? ''}`, import.meta.url), 'utf8')).toContain('"$id": "https://raw.githubusercontent.com/');
     expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${defaultSchemaUrl()}`);
     expect(renderStarterConfig({ image: 'ghcr.io/a/b', repo: 'https://x.io/r.git', schemaUrl: './s.json' })).toMatch(/^# yaml-language-server: \$schema=\.\/s\.json\n/);
   });
@@ -213,5 +218,25 @@ describe('durations', () => {
     expect(formatDuration(5400)).toBe('1h30m');
     expect(formatDuration(0)).toBe('0s');
     expect(formatDuration(3661)).toBe('1h1m1s');
+  });
+});
+
+describe('every problem in one run', () => {
+  it('a type error does not hide a bad SemVer constraint elsewhere (the rules still run on the rest)', () => {
+    const text = readFileSync(EXAMPLE_PATH, 'utf8').replace('constraint: ^1.0.0', 'constraint: ^1.0.0 <<< 2').replace('replicas: 1', 'replicas: one');
+    const result = parsePipelineConfig(text, { filename: 'kargo-env.yaml' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => `${e.path} ${e.code}`)).toEqual([
+      'pipelines[0].image.constraint invalid-constraint',
+      expect.stringMatching(/^pipelines\[0\]\.environments\[0\]\.\S*replicas invalid_type$/),
+    ]);
+  });
+
+  it('a rule about the object that held a rejected field is not reported (it may only react to the drop)', () => {
+    const text = readFileSync(EXAMPLE_PATH, 'utf8').replace('strategy: SemVer', 'strategy: semver').replace('constraint: ^1.0.0', 'constraint: ^1.0.0 <<< 2');
+    const result = parsePipelineConfig(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.path)).toEqual(['pipelines[0].image.strategy']);
   });
 });

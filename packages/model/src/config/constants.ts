@@ -8,10 +8,10 @@ export const PIPELINE_CONFIG_KIND = 'PipelineConfig';
 /** The file name `kargo-env` looks for by default. */
 export const PIPELINE_CONFIG_FILENAME = 'kargo-env.yaml';
 /**
- * `$id` of the generated JSON Schema; also the address editors can fetch it from (unpkg serves the published
- * package's `schema/` folder).
+ * `$id` of the generated JSON Schema; also the address editors can fetch it from: the file on the
+ * repository's default branch, which serves whether or not a version of the package has been published.
  */
-export const PIPELINE_CONFIG_SCHEMA_ID = 'https://unpkg.com/@kargo/model/schema/kargo-env.schema.json';
+export const PIPELINE_CONFIG_SCHEMA_ID = 'https://raw.githubusercontent.com/alkon/kargo-gitops-toolkit/main/packages/model/schema/kargo-env.schema.json';
 
 /** Stage colour names the Kargo UI knows: the model's one palette, re-exported under the config's name. */
 export const KARGO_PALETTE = STAGE_COLORS;

@@ -118,14 +118,38 @@ function byPosition(a: Issue, b: Issue): number {
   return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
 }
 
+/**
+ * The rules' findings for a config the schema rejected, so one run reports every problem (a type error must
+ * not hide a bad SemVer constraint elsewhere). The fields the schema rejected are dropped from a copy; when
+ * the rest then parses, the rules run on it, and only findings outside the objects that held a dropped field
+ * are kept (inside them, a rule could be reacting to the drop itself). Nothing is returned when the copy
+ * still does not parse (a dropped field was required).
+ */
+function salvagedRuleViolations(data: unknown, rejected: readonly Located[]): Located[] {
+  const copy: unknown = structuredClone(data);
+  const touched: (readonly PropertyKey[])[] = [];
+  for (const item of rejected) {
+    const parent = item.path.slice(0, -1);
+    const holder = valueAt(copy, parent);
+    const key = item.path.at(-1);
+    // Only a plain mapping can lose a field; anything else (a list, YAML's !!binary bytes) ends the salvage.
+    if (key === undefined || typeof holder !== 'object' || holder === null || Object.getPrototypeOf(holder) !== Object.prototype) return [];
+    delete (holder as Record<PropertyKey, unknown>)[key];
+    touched.push(parent);
+  }
+  const reparsed = PipelineConfigInputSchema.safeParse(copy);
+  if (!reparsed.success) return [];
+  const inside = (path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean => prefix.every((segment, i) => path[i] === segment);
+  return checkPipelineRules(normalisePipelineConfig(reparsed.data)).filter((v) => !touched.some((prefix) => inside(v.path, prefix)));
+}
+
 function validate(data: unknown, where: (l: Located) => { line?: number; column?: number }, file: string | undefined, extraWarnings: Issue[]): Result<PipelineConfig> {
   const parsed = PipelineConfigInputSchema.safeParse(data);
   if (!parsed.success) {
-    const errors = parsed.error.issues
-      .flatMap((i) => explain(i, data))
-      .map((l) => toIssue(l, where, file))
-      .sort(byPosition);
-    return { ok: false, errors, warnings: extraWarnings };
+    const rejected = parsed.error.issues.flatMap((i) => explain(i, data));
+    const rules = salvagedRuleViolations(data, rejected).map((v) => toIssue(v, where, file));
+    const errors = [...rejected.map((l) => toIssue(l, where, file)), ...rules.filter((v) => v.severity === Severity.Error)].sort(byPosition);
+    return { ok: false, errors, warnings: [...extraWarnings, ...rules.filter((v) => v.severity === Severity.Warning)] };
   }
   const config = normalisePipelineConfig(parsed.data);
   const violations = checkPipelineRules(config)

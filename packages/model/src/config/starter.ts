@@ -1,7 +1,6 @@
 // The commented kargo-env.yaml that `kargo-env init` writes.
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { PIPELINE_CONFIG_API_VERSION, PIPELINE_CONFIG_KIND } from './constants.ts';
+import { PIPELINE_CONFIG_API_VERSION, PIPELINE_CONFIG_KIND, PIPELINE_CONFIG_SCHEMA_ID } from './constants.ts';
 
 export interface StarterConfigOptions {
   /** App name (DNS-1123 label). Default: the image repository's last path segment. */
@@ -10,33 +9,18 @@ export interface StarterConfigOptions {
   readonly image: string;
   /** HTTPS URL of the Git repository that holds the values files. */
   readonly repo: string;
-  /** `$schema` address for the editor line. Default: this package version's schema on unpkg (see below). */
+  /** `$schema` address for the editor line (a URL, or a path relative to the config). Default: `defaultSchemaUrl()`. */
   readonly schemaUrl?: string;
 }
 
-let cachedVersion: string | undefined;
-
-function packageVersion(): string | undefined {
-  if (cachedVersion !== undefined) return cachedVersion;
-  try {
-    // Same relative location from src/config and dist/config.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    cachedVersion = typeof pkg.version === 'string' ? pkg.version : undefined;
-  } catch {
-    cachedVersion = undefined;
-  }
-  return cachedVersion;
-}
-
 /**
- * Where the starter's `$schema` line points by default: the schema shipped with this very version of
- * @kargo/model on unpkg. A URL rather than a node_modules path because `kargo-env` is often run through npx or
- * a global install, where no node_modules sits beside the config; pinned to the version so the editor checks
- * against the same schema the CLI validates with.
+ * Where the starter's `$schema` line points unless told otherwise: the schema on the repository's default
+ * branch, which an editor can fetch whether or not the package is published or installed. `kargo-env init`
+ * prefers a relative path into `node_modules/@kargo/model` when the package is installed beside the config,
+ * which also works offline and matches the installed version.
  */
 export function defaultSchemaUrl(): string {
-  const version = packageVersion();
-  return `https://unpkg.com/@kargo/model${version === undefined ? '' : `@${version}`}/schema/kargo-env.schema.json`;
+  return PIPELINE_CONFIG_SCHEMA_ID;
 }
 
 function scalar(value: string): string {
