@@ -15,11 +15,32 @@ describe('runInit', () => {
   it('writes a commented starter with the $schema line that the model accepts', async () => {
     await using tmp = await tempDir();
     const result = await runInit(STARTER, { cwd: tmp.dir });
-    expect(result).toEqual({ config: 'kargo-env.yaml', app: 'flask-app', image: 'ghcr.io/alkon/flask-app', repo: 'https://github.com/alkon/flask-app', overwritten: false });
+    expect(result).toEqual({ config: 'kargo-env.yaml', app: 'flask-app', image: 'ghcr.io/alkon/flask-app', repo: 'https://github.com/alkon/flask-app', schema: expect.stringMatching(/^https:\/\//), overwritten: false });
     const text = await readFile(join(tmp.dir, 'kargo-env.yaml'), 'utf8');
     expect(text).toMatch(/^# yaml-language-server: \$schema=\S+kargo-env\.schema\.json\n/);
     expect(text).toContain('repository: ghcr.io/alkon/flask-app');
     expect((await runValidate({ config: 'kargo-env.yaml' }, { cwd: tmp.dir })).errors).toEqual([]);
+  });
+
+  it('points $schema at an installed @kargo/model by a relative path that resolves, else at the URL', async () => {
+    await using tmp = await tempDir();
+    const { defaultSchemaUrl } = await import('@kargo/model');
+    await mkdir(join(tmp.dir, 'deploy'));
+    expect((await runInit({ ...STARTER, config: 'deploy/kargo-env.yaml' }, { cwd: tmp.dir })).schema).toBe(defaultSchemaUrl());
+
+    // The package installed in the project root: the config one folder down refers to it relatively.
+    const installed = join(tmp.dir, 'node_modules', '@kargo', 'model', 'schema');
+    await mkdir(installed, { recursive: true });
+    await writeFile(join(installed, 'kargo-env.schema.json'), await readFile(new URL('../../model/schema/kargo-env.schema.json', import.meta.url), 'utf8'));
+    const result = await runInit({ ...STARTER, config: 'deploy/kargo-env.yaml', force: true }, { cwd: tmp.dir });
+    expect(result.schema).toBe('../node_modules/@kargo/model/schema/kargo-env.schema.json');
+    const text = await readFile(join(tmp.dir, 'deploy', 'kargo-env.yaml'), 'utf8');
+    const reference = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)?.[1] ?? '';
+    // Resolved the way an editor resolves it: against the config file's folder.
+    const schema = JSON.parse(await readFile(join(tmp.dir, 'deploy', reference), 'utf8')) as { title: string };
+    expect(schema.title).toMatch(/kargo-env/);
+    const beside = await runInit({ ...STARTER, config: 'kargo-env.yaml' }, { cwd: tmp.dir });
+    expect(beside.schema).toBe('./node_modules/@kargo/model/schema/kargo-env.schema.json');
   });
 
   it('refuses to overwrite without force and leaves the file as it was', async () => {

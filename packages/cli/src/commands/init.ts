@@ -1,5 +1,6 @@
 // `kargo-env init`: writes a commented starter kargo-env.yaml.
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import type { Issue } from '@kargo/model';
 import { defineCommand, booleanFlag, stringFlag, type Flags } from '../command.ts';
 import { CliError, CliErrorCode, ExitCode, UsageError } from '../errors.ts';
@@ -27,6 +28,8 @@ export interface InitResult {
   readonly app: string;
   readonly image: string;
   readonly repo: string;
+  /** The `$schema` reference written: a path into an installed @kargo/model, or the schema's URL. */
+  readonly schema: string;
   /** True when an existing file was replaced (only with `force`). */
   readonly overwritten: boolean;
 }
@@ -53,6 +56,30 @@ export function initOptionsFromFlags(flags: Flags): InitOptions {
   };
 }
 
+/** Where an installed @kargo/model keeps the config's JSON Schema, relative to a node_modules folder. */
+const INSTALLED_SCHEMA = join('node_modules', '@kargo', 'model', 'schema', 'kargo-env.schema.json');
+
+/**
+ * The `$schema` reference for a config at `configPath`: a relative path to the schema of an installed
+ * @kargo/model when one is found in a node_modules folder at or above the config (works offline, matches the
+ * installed version), else the model's default URL. The path is relative to the config file, which is how
+ * editors (yaml-language-server) resolve it.
+ */
+export async function schemaReference(configPath: string, defaultUrl: string): Promise<string> {
+  const from = dirname(configPath);
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, INSTALLED_SCHEMA);
+    try {
+      await access(candidate);
+      const rel = relative(from, candidate).split('\\').join('/');
+      return rel.startsWith('../') ? rel : `./${rel}`;
+    } catch {
+      // not installed here; look one folder up
+    }
+    if (dirname(dir) === dir) return defaultUrl;
+  }
+}
+
 /**
  * Writes the starter config. The flags are checked by rendering the starter and parsing it with the model, so
  * init accepts exactly what `render` will accept; problems come back as issues naming the flag.
@@ -72,8 +99,9 @@ export async function runInit(options: InitOptions, io: RunIo): Promise<InitResu
     });
   }
 
-  const { parsePipelineConfig, renderStarterConfig } = await import('@kargo/model');
-  const text = renderStarterConfig({ app, image, repo });
+  const { defaultSchemaUrl, parsePipelineConfig, renderStarterConfig } = await import('@kargo/model');
+  const schema = await schemaReference(path.absolute, defaultSchemaUrl());
+  const text = renderStarterConfig({ app, image, repo, schemaUrl: schema });
   const parsed = parsePipelineConfig(text, { filename: path.display });
   if (!parsed.ok) {
     const issues: Issue[] = parsed.errors.map((issue) => {
@@ -98,7 +126,7 @@ export async function runInit(options: InitOptions, io: RunIo): Promise<InitResu
     }
     throw new CliError(CliErrorCode.WriteFailed, `cannot write ${path.display}: ${(error as Error).message}`, { cause: error });
   }
-  return { config: path.display, app, image, repo, overwritten };
+  return { config: path.display, app, image, repo, schema, overwritten };
 }
 
 export const initCommand = defineCommand<InitOptions>({
