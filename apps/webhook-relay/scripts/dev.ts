@@ -1,45 +1,32 @@
-// `pnpm dev`: runs the built relay locally with log targets, prints a dev secret and a curl that sends a signed delivery.
+// `npx -y pnpm@12 --filter @kargo/webhook-relay dev`: runs the built relay locally with log targets, prints a dev
+// secret and a curl that sends a signed delivery (scripts/dev-delivery.ts).
 import { spawn } from 'node:child_process';
-import { randomBytes, createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEV_ROUTES_YAML, devCurl, devDelivery } from './dev-delivery.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = join(root, '.relay-data');
 mkdirSync(dataDir, { recursive: true });
 const routesFile = join(dataDir, 'dev-routes.yaml');
-writeFileSync(routesFile, 'routes:\n  - image: ghcr.io/example/app\n    targets:\n      - log: {}\n');
+writeFileSync(routesFile, DEV_ROUTES_YAML);
 
 const secret = process.env.GITHUB_WEBHOOK_SECRETS ?? `dev-${randomBytes(12).toString('hex')}`;
 const port = process.env.PORT ?? '8080';
-const body = JSON.stringify({
-  action: 'published',
-  package: {
-    name: 'app',
-    namespace: 'example',
-    package_type: 'CONTAINER',
-    package_version: {
-      version: `sha256:${'0'.repeat(64)}`,
-      package_url: 'ghcr.io/example/app:1.0.0',
-      container_metadata: { tag: { name: '1.0.0' }, manifest: { config: { media_type: 'application/vnd.oci.image.config.v1+json' } } },
-    },
-  },
-});
-const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const example = devDelivery(secret);
 
 process.stdout.write(
   [
     '',
     `webhook-relay (dev): routes ${routesFile}, inbox ${dataDir}`,
     `dev secret: ${secret}`,
-    'send a signed example delivery (run it twice to see the duplicate answer):',
+    'send a signed example delivery. The first send answers 202 (stored, then forwarded to the log target); every',
+    `later one answers 200 {"duplicate":true}: its X-GitHub-Delivery (${example.headers['x-github-delivery']}) is the same each time,`,
+    `and the inbox remembers it, across restarts of dev too, for RELAY_RETENTION_HOURS (96 by default; delete ${dataDir} to forget it).`,
+    'Change the x-github-delivery value to send a new delivery.',
     '',
-    `curl -i http://127.0.0.1:${port}/webhooks/github \\`,
-    `  -H 'content-type: application/json' -H 'x-github-event: package' \\`,
-    `  -H "x-github-delivery: dev-$(date +%s)" \\`,
-    `  -H 'x-hub-signature-256: ${signature}' \\`,
-    `  --data-raw ${quote(body)}`,
+    devCurl(port, example),
     '',
     '',
   ].join('\n'),

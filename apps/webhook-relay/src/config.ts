@@ -5,59 +5,96 @@ import { formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model/re
 import { z } from 'zod';
 import { RelayError, RelayErrorCode } from './errors.ts';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const REQUIRED_ROUTES_FILE = 'not set; it must name the routes file (YAML)';
+
+// Each schema's message completes `NAME: "value" …`, so a report names the variable, what it holds and what is wrong.
+const int = (min: number, max: number) => {
+  const error = `is not an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `is not one of ${values.join(', ')}` });
+const bool = oneOf(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 /** Every variable the relay reads, with its default. The README's configuration table mirrors this. */
-export const EnvSchema = z
-  .object({
-    PORT: int(0, 65535).default(8080),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    GITHUB_WEBHOOK_SECRETS: optionalString,
-    GITHUB_WEBHOOK_SECRETS_FILE: optionalString,
-    RELAY_ROUTES_FILE: z.string().min(1, 'RELAY_ROUTES_FILE must name the routes file (YAML)'),
-    RELAY_DATA_DIR: z.string().min(1).default('./.relay-data'),
-    RELAY_ADMIN_TOKEN: optionalString,
-    RELAY_MAX_PENDING: int(1, 10_000_000).default(10_000),
-    RELAY_COALESCE_WINDOW_MS: int(0, 60_000).default(2_000),
-    RELAY_RETRY_BASE_MS: int(1, 3_600_000).default(1_000),
-    RELAY_RETRY_MAX_MS: int(1, 86_400_000).default(300_000),
-    RELAY_GIVE_UP_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
-    RELAY_FORWARD_TIMEOUT_MS: int(100, 600_000).default(10_000),
-    RELAY_FORWARD_CONCURRENCY: int(1, 1_000).default(16),
-    RELAY_DRAIN_TIMEOUT_MS: int(0, 600_000).default(15_000),
-    RELAY_RETENTION_HOURS: int(1, 24 * 365).default(96),
-    RELAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(6_000),
-    RELAY_TRUST_PROXY: bool.default(false),
-    KUBECONFIG: optionalString,
-    GITHUB_TOKEN: optionalString,
-    GITHUB_API_URL: z.url().default('https://api.github.com'),
-    GITHUB_HOOK_REPO: optionalString.pipe(
-      z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'GITHUB_HOOK_REPO must be owner/repo').optional(),
-    ),
-    GITHUB_HOOK_ORG: optionalString,
-    GITHUB_HOOK_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'GITHUB_HOOK_ID must be the numeric hook id').optional()),
-    RELAY_SWEEP_INTERVAL_MS: int(1_000, 86_400_000).default(300_000),
-    RELAY_SWEEP_MAX_REDELIVERIES: int(1, 1_000).default(20),
-  })
-  .superRefine((env, ctx) => {
-    if (env.GITHUB_WEBHOOK_SECRETS === undefined && env.GITHUB_WEBHOOK_SECRETS_FILE === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['GITHUB_WEBHOOK_SECRETS'], message: 'set GITHUB_WEBHOOK_SECRETS (comma-separated) or GITHUB_WEBHOOK_SECRETS_FILE' });
+export const EnvSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1, { error: 'is empty; set a listen address or leave it unset (0.0.0.0)' }).default('0.0.0.0'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GITHUB_WEBHOOK_SECRETS: optionalString,
+  GITHUB_WEBHOOK_SECRETS_FILE: optionalString,
+  RELAY_ROUTES_FILE: z.string({ error: REQUIRED_ROUTES_FILE }).min(1, { error: REQUIRED_ROUTES_FILE }),
+  RELAY_DATA_DIR: z.string().min(1, { error: 'is empty; set the inbox directory or leave it unset (./.relay-data)' }).default('./.relay-data'),
+  RELAY_ADMIN_TOKEN: optionalString,
+  RELAY_MAX_PENDING: int(1, 10_000_000).default(10_000),
+  RELAY_COALESCE_WINDOW_MS: int(0, 60_000).default(2_000),
+  RELAY_RETRY_BASE_MS: int(1, 3_600_000).default(1_000),
+  RELAY_RETRY_MAX_MS: int(1, 86_400_000).default(300_000),
+  RELAY_GIVE_UP_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
+  RELAY_FORWARD_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  RELAY_FORWARD_CONCURRENCY: int(1, 1_000).default(16),
+  RELAY_DRAIN_TIMEOUT_MS: int(0, 600_000).default(15_000),
+  RELAY_RETENTION_HOURS: int(1, 24 * 365).default(96),
+  RELAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(6_000),
+  RELAY_TRUST_PROXY: bool.default(false),
+  KUBECONFIG: optionalString,
+  GITHUB_TOKEN: optionalString,
+  GITHUB_API_URL: z.url({ error: 'is not a URL (e.g. https://api.github.com)' }).default('https://api.github.com'),
+  GITHUB_HOOK_REPO: optionalString.pipe(z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'is not owner/repo' }).optional()),
+  GITHUB_HOOK_ORG: optionalString,
+  GITHUB_HOOK_ID: optionalString.pipe(z.string().regex(/^\d+$/, { error: 'is not the numeric hook id' }).optional()),
+  RELAY_SWEEP_INTERVAL_MS: int(1_000, 86_400_000).default(300_000),
+  RELAY_SWEEP_MAX_REDELIVERIES: int(1, 1_000).default(20),
+});
+
+type Env = z.output<typeof EnvSchema>;
+type EnvName = keyof Env;
+const ENV_NAMES = Object.keys(EnvSchema.shape) as EnvName[];
+
+/** Their values never appear in a report. */
+const SECRET_VARS: ReadonlySet<string> = new Set(['GITHUB_WEBHOOK_SECRETS', 'GITHUB_TOKEN', 'RELAY_ADMIN_TOKEN']);
+
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== '';
+}
+
+/** `NAME: "value" is not …`, or `NAME: <message>` for an unset variable; one line whatever the value holds. */
+function envProblem(name: string, raw: string | undefined, message: string): string {
+  if (raw === undefined || raw === '' || SECRET_VARS.has(name)) return `${name}: ${message}`;
+  const shown = raw.length > 100 ? `${raw.slice(0, 100)}…` : raw;
+  return `${name}: ${JSON.stringify(shown)} ${message}`;
+}
+
+/**
+ * Validates each variable on its own, then the rules between them, so one start reports every problem of the
+ * environment (not the first one, then the next after a restart). Values of the variables that are valid are
+ * returned, for the checks of the files they name.
+ */
+function validateEnv(env: Readonly<Record<string, string | undefined>>): { values: Partial<Env>; problems: string[] } {
+  const values: Partial<Record<EnvName, unknown>> = {};
+  const found: { name: EnvName; text: string }[] = [];
+  for (const name of ENV_NAMES) {
+    const result = EnvSchema.shape[name].safeParse(env[name]);
+    if (result.success) values[name] = result.data;
+    else found.push({ name, text: envProblem(name, env[name], result.error.issues[0]?.message ?? 'is not valid') });
+  }
+  if (!isSet(env.GITHUB_WEBHOOK_SECRETS) && !isSet(env.GITHUB_WEBHOOK_SECRETS_FILE)) {
+    found.push({ name: 'GITHUB_WEBHOOK_SECRETS', text: 'GITHUB_WEBHOOK_SECRETS: set GITHUB_WEBHOOK_SECRETS (comma-separated) or GITHUB_WEBHOOK_SECRETS_FILE' });
+  }
+  if (isSet(env.GITHUB_TOKEN)) {
+    // A variable that is set but malformed is reported above, not also as missing.
+    if (!isSet(env.GITHUB_HOOK_ID)) found.push({ name: 'GITHUB_HOOK_ID', text: 'GITHUB_HOOK_ID: GITHUB_TOKEN enables the sweeper, which needs GITHUB_HOOK_ID' });
+    if (isSet(env.GITHUB_HOOK_REPO) === isSet(env.GITHUB_HOOK_ORG)) {
+      found.push({ name: 'GITHUB_HOOK_REPO', text: 'GITHUB_HOOK_REPO: the sweeper needs exactly one of GITHUB_HOOK_REPO (owner/repo) or GITHUB_HOOK_ORG' });
     }
-    if (env.GITHUB_TOKEN !== undefined) {
-      if (env.GITHUB_HOOK_ID === undefined) ctx.addIssue({ code: 'custom', path: ['GITHUB_HOOK_ID'], message: 'GITHUB_TOKEN enables the sweeper, which needs GITHUB_HOOK_ID' });
-      if ((env.GITHUB_HOOK_REPO === undefined) === (env.GITHUB_HOOK_ORG === undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['GITHUB_HOOK_REPO'], message: 'the sweeper needs exactly one of GITHUB_HOOK_REPO (owner/repo) or GITHUB_HOOK_ORG' });
-      }
-    }
-  });
+  }
+  // In EnvSchema's order.
+  found.sort((a, b) => ENV_NAMES.indexOf(a.name) - ENV_NAMES.indexOf(b.name));
+  return { values: values as Partial<Env>, problems: found.map((f) => f.text) };
+}
 
 export interface SweeperConfig {
   readonly token: string;
@@ -106,33 +143,32 @@ function splitSecrets(raw: string): string[] {
 
 /** Builds the typed configuration or throws a RelayError whose message lists every problem. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RelayConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new RelayError(RelayErrorCode.InvalidConfig, `invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
+  const { values: v, problems } = validateEnv(env);
 
-  let secrets = e.GITHUB_WEBHOOK_SECRETS === undefined ? [] : splitSecrets(e.GITHUB_WEBHOOK_SECRETS);
-  if (e.GITHUB_WEBHOOK_SECRETS_FILE !== undefined) {
+  // The files the variables name are checked even when other variables are wrong: one report for everything.
+  let secrets = v.GITHUB_WEBHOOK_SECRETS === undefined ? [] : splitSecrets(v.GITHUB_WEBHOOK_SECRETS);
+  let secretsReported = v.GITHUB_WEBHOOK_SECRETS === undefined && v.GITHUB_WEBHOOK_SECRETS_FILE === undefined;
+  if (v.GITHUB_WEBHOOK_SECRETS_FILE !== undefined) {
     try {
-      secrets = [...secrets, ...splitSecrets(readFileSync(e.GITHUB_WEBHOOK_SECRETS_FILE, 'utf8'))];
+      secrets = [...secrets, ...splitSecrets(readFileSync(v.GITHUB_WEBHOOK_SECRETS_FILE, 'utf8'))];
     } catch (cause) {
-      problems.push(`GITHUB_WEBHOOK_SECRETS_FILE: cannot read ${e.GITHUB_WEBHOOK_SECRETS_FILE} (${(cause as Error).message})`);
+      problems.push(`GITHUB_WEBHOOK_SECRETS_FILE: cannot read ${v.GITHUB_WEBHOOK_SECRETS_FILE} (${(cause as Error).message})`);
+      secretsReported = true;
     }
   }
-  if (secrets.length === 0 && problems.length === 0) problems.push('GITHUB_WEBHOOK_SECRETS: no secret given');
+  if (secrets.length === 0 && !secretsReported) problems.push('GITHUB_WEBHOOK_SECRETS: no secret given (only separators or an empty file)');
 
-  const routesFile = resolve(e.RELAY_ROUTES_FILE);
+  const routesFile = v.RELAY_ROUTES_FILE === undefined ? undefined : resolve(v.RELAY_ROUTES_FILE);
   let routes: RelayRoutes = { routes: [] };
   let routesText: string | undefined;
-  try {
-    routesText = readFileSync(routesFile, 'utf8');
-  } catch (cause) {
-    problems.push(`RELAY_ROUTES_FILE: cannot read ${routesFile} (${(cause as Error).message})`);
+  if (routesFile !== undefined) {
+    try {
+      routesText = readFileSync(routesFile, 'utf8');
+    } catch (cause) {
+      problems.push(`RELAY_ROUTES_FILE: cannot read ${routesFile} (${(cause as Error).message})`);
+    }
   }
-  if (routesText !== undefined) {
+  if (routesText !== undefined && routesFile !== undefined) {
     const result = parseRelayRoutes(routesText, { filename: routesFile });
     if (result.ok) routes = result.value;
     else problems.push(...result.errors.map((i) => `RELAY_ROUTES_FILE: ${formatIssue(i)}`));
@@ -160,9 +196,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     }
   }
 
-  if (problems.length > 0) {
+  if (problems.length > 0 || routesFile === undefined) {
     throw new RelayError(RelayErrorCode.InvalidConfig, `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
+  // Every variable parsed (a failed one is a problem above), so the values are complete.
+  const e = v as Env;
 
   const sweeper: SweeperConfig | undefined =
     e.GITHUB_TOKEN === undefined || e.GITHUB_HOOK_ID === undefined

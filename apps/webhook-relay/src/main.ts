@@ -1,17 +1,13 @@
-// Entry point: `node dist/main.js`. Reads the environment once, starts the relay, exits 1 on bad config.
-import { loadConfig } from './config.ts';
-import { RelayError } from './errors.ts';
-import { start } from './server.ts';
+// Entry point: `node dist/main.js` (what `start`, the Dockerfile's CMD, `dev`, the bench and the process tests run).
+// It checks the Node.js version before anything imports node:sqlite: on an old Node.js that import fails while the
+// modules load, with a stack and no word of what to do. So this file imports only node-version.ts statically and
+// loads the relay (relay-main.ts) once the version is known to be good.
+import { checkNodeVersion } from './node-version.ts';
 
-try {
-  const config = loadConfig(process.env);
-  await start(config);
-} catch (error) {
-  if (error instanceof RelayError) {
-    process.stderr.write(`webhook-relay: ${error.message}\n${error.hint === undefined ? '' : `hint: ${error.hint}\n`}`);
-  } else {
-    process.stderr.write(`webhook-relay: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
-  // A half-started relay may hold timers or the database open; this is the process's only exit point.
-  process.exit(1);
+const node = checkNodeVersion(process.versions.node);
+if (node.ok) {
+  await import('./relay-main.ts');
+} else {
+  process.stderr.write(`webhook-relay: ${node.message}\n`);
+  process.exitCode = 1;
 }

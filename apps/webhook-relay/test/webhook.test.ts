@@ -231,6 +231,28 @@ describe('health and errors', () => {
     expect(metrics).toMatch(/relay_ack_duration_seconds_count 1/);
   });
 
+  it('names process and Node.js metrics once: relay_process_*, relay_nodejs_*', async () => {
+    const app = await relay();
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    const names = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    expect([...names].filter((n) => n.includes('process_process') || n.includes('process_nodejs'))).toEqual([]);
+    for (const name of [
+      'relay_process_cpu_seconds_total',
+      'relay_process_cpu_user_seconds_total',
+      'relay_process_resident_memory_bytes',
+      'relay_process_start_time_seconds',
+      'relay_process_open_fds',
+      'relay_nodejs_heap_size_used_bytes',
+      'relay_nodejs_eventloop_lag_p99_seconds',
+      'relay_nodejs_gc_duration_seconds',
+      'relay_nodejs_version_info',
+    ]) {
+      expect(names, name).toContain(name);
+    }
+    // Every metric is the relay's: nothing unprefixed.
+    expect([...names].filter((n) => !n.startsWith('relay_'))).toEqual([]);
+  });
+
   it('keeps admin endpoints off without RELAY_ADMIN_TOKEN', async () => {
     const app = await relay();
     expect((await app.inject({ url: '/deliveries' })).statusCode).toBe(404);

@@ -6,7 +6,9 @@ export function createMetrics() {
   const registry = new Registry();
   /** Read at scrape time; the inbox plugin points them at the inbox. */
   const probes = { pendingJobs: () => 0, oldestPendingAgeSeconds: () => 0, diskBytes: (): Record<'payloads' | 'database', number> => ({ payloads: 0, database: 0 }) };
-  collectDefaultMetrics({ register: registry, prefix: 'relay_process_' });
+  // prom-client's default metrics are already named process_* and nodejs_*: with the relay's prefix they become
+  // relay_process_cpu_seconds_total, relay_process_resident_memory_bytes, relay_nodejs_heap_size_used_bytes, ….
+  collectDefaultMetrics({ register: registry, prefix: 'relay_' });
   return {
     registry,
     probes,
