@@ -1,7 +1,8 @@
 // Layer 3 for graph and simulate: the built executable end to end.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const BIN = resolve(here, '../dist/bin.js');
 const EXAMPLE = resolve(here, '../../../kargo-env.yaml');
 
-function kargoEnv(args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: here, env: { PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', timeout: 30_000 });
+function kargoEnv(args: string[], cwd = here) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', timeout: 30_000 });
   if (result.error !== undefined) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -48,6 +49,61 @@ describe('kargo-env graph / simulate (built bin)', () => {
       ['prod', '1.8.4', 120],
     ]);
     expect(data.rejected).toEqual([{ pipeline: 'flask-app', tag: 'latest', atMinutes: 50, reason: 'not-semver', message: 'tag latest is not a semantic version' }]);
+  });
+
+  it('graph --out infers the format from the extension; an unknown or contradicting one exits 2 and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kargo-env-graph-'));
+    try {
+      const png = kargoEnv(['graph', '--config', EXAMPLE, '--out', 'pipeline.png'], dir);
+      expect(png.code).toBe(2);
+      expect(png.stdout).toBe('');
+      expect(png.stderr).toMatch(/error: --out pipeline\.png: kargo-env graph does not write \.png files; give --out a file ending in \.mmd or \.mermaid \(mermaid\), \.dot or \.gv \(dot\), \.svg \(svg\), \.md or \.markdown \(markdown\)/);
+      expect(png.stderr).toMatch(/hint: to get a PNG, pipe DOT into Graphviz: kargo-env graph --format dot \| dot -Tpng -o pipeline\.png/);
+      expect(existsSync(join(dir, 'pipeline.png'))).toBe(false);
+      const contradiction = kargoEnv(['graph', '--config', EXAMPLE, '--format', 'mermaid', '--out', 'pipeline.svg'], dir);
+      expect(contradiction.code).toBe(2);
+      expect(contradiction.stderr).toMatch(/--format mermaid contradicts --out pipeline\.svg/);
+      expect(existsSync(join(dir, 'pipeline.svg'))).toBe(false);
+      const md = kargoEnv(['graph', '--config', EXAMPLE, '--out', 'docs/PIPELINE.md'], dir);
+      expect(md).toMatchObject({ code: 0, stderr: '' });
+      expect(md.stdout).toMatch(/^Wrote the markdown graph of 3 environments to docs\/PIPELINE\.md/);
+      expect(readFileSync(join(dir, 'docs/PIPELINE.md'), 'utf8')).toContain('```mermaid\nflowchart LR\n');
+      const dot = kargoEnv(['graph', '--config', EXAMPLE, '--out', 'p.gv', '--json'], dir);
+      expect(JSON.parse(dot.stdout)).toMatchObject({ ok: true, format: 'dot', out: 'p.gv' });
+      expect(readFileSync(join(dir, 'p.gv'), 'utf8')).toMatch(/^digraph /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('simulate starts from the tags in kargo/values and says which it used; a tag is only a duplicate with its digest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kargo-env-simulate-'));
+    try {
+      copyFileSync(EXAMPLE, join(dir, 'kargo-env.yaml'));
+      mkdirSync(join(dir, 'kargo/values'), { recursive: true });
+      writeFileSync(join(dir, 'kargo/values/dev-values.yaml'), 'image:\n  repository: ghcr.io/alkon/flask-app\n  tag: "v1.2.0"\n');
+      writeFileSync(join(dir, 'kargo/values/staging-values.yaml'), 'replicaCount: 2\n');
+      const args = ['simulate', '--push', 'v1.2.0@0m', '--push', '1.2.0@5m', '--push', '1.2.0@10m', '--push', '1.8.4@sha256:aa@20m', '--push', '1.8.4@sha256:bb@25m'];
+      const human = kargoEnv(args, dir);
+      expect(human).toMatchObject({ code: 0, stderr: '' });
+      expect(human.stdout).toContain('dev · auto · from Warehouse flask-app\n  starts at v1.2.0 (image.tag in kargo/values/dev-values.yaml)\n');
+      expect(human.stdout).toContain('  starts at 1.0.0 (the configured initialTag; kargo/values/staging-values.yaml has no image.tag)\n');
+      expect(human.stdout).toContain('  starts at 1.0.0 (the configured initialTag; kargo/values/prod-values.yaml not found)\n');
+      expect(human.stdout).toMatch(/^ {2}\+10m +1\.2\.0 +no Freight \(not-newest\)/m);
+      expect(human.stdout).not.toContain('duplicate');
+      expect(human.stdout).toMatch(/^ {2}\+25m +1\.8\.4@sha256:bb +Freight F3$/m);
+      expect(human.stdout).toMatch(/kargo\/values\/dev-values\.yaml: image\.tag: v1\.2\.0 → v1\.2\.0$/m);
+      expect(human.stdout).toMatch(/^ {2}\+25m +Mon 2026-01-05 00:25 +1\.8\.4@sha256:bb +auto +kargo\/values\/dev-values\.yaml: image\.tag: 1\.8\.4 → 1\.8\.4$/m);
+      expect(human.stdout).toContain('  - flask-app/dev: F1 (v1.2.0) keeps image.tag v1.2.0, so the promotion changes no file and Argo CD has nothing new to sync\n');
+      const json = JSON.parse(kargoEnv([...args, '--json'], dir).stdout);
+      expect(json.environments.map((e: { initialTag: string; initialTagSource: string }) => [e.initialTag, e.initialTagSource])).toEqual([
+        ['v1.2.0', 'values-file'],
+        ['1.0.0', 'config'],
+        ['1.0.0', 'config'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exit codes: 2 for a bad offset, 1 for an unknown environment', () => {

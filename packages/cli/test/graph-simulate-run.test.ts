@@ -1,5 +1,5 @@
 // Layer 2 for graph and simulate: runGraph / runSimulate against temp folders.
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runGraph } from '../src/commands/graph.ts';
@@ -23,6 +23,16 @@ describe('runGraph', () => {
     expect(result.out).toBe('docs/pipeline.svg');
     const svg = await readFile(join(tmp.dir, 'docs/pipeline.svg'), 'utf8');
     expect(svg).toMatch(/<svg[\s\S]*>staging<\/text>[\s\S]*<\/svg>\s*$/);
+  });
+
+  it('writes the Markdown page (Mermaid block and table) as markdown', async () => {
+    await using tmp = await tempDir();
+    const result = await runGraph({ config: EXAMPLE, format: 'markdown', out: 'PIPELINE.md' }, { cwd: tmp.dir });
+    expect(result).toMatchObject({ format: 'markdown', out: 'PIPELINE.md' });
+    const page = await readFile(join(tmp.dir, 'PIPELINE.md'), 'utf8');
+    expect(page).toMatch(/^<!-- [^\n]* -->\n# Promotion pipeline\n/);
+    expect(page).toContain('```mermaid\nflowchart LR\n');
+    expect(page).toContain('| flask-app | staging | dev | auto (git) | 30m |');
   });
 
   it('an invalid config is a typed error with its issues', async () => {
@@ -56,6 +66,67 @@ describe('runSimulate', () => {
       const error = await rejection(runSimulate({ config: EXAMPLE, ...options }, { cwd: process.cwd() }));
       expect(error.exitCode).toBe(ExitCode.Usage);
     }
+  });
+
+  it('1.2.0 after v1.2.0 is an older tag, not a duplicate; a new digest of a tag is new Freight', async () => {
+    const report = await runSimulate(
+      { config: EXAMPLE, pushes: ['v1.2.0@0m', '1.2.0@5m', '1.2.0@10m', '1.8.4@sha256:aa@20m', '1.8.4@sha256:bb@25m', '1.8.4@sha256:bb@30m'], approvals: [] },
+      { cwd: process.cwd() },
+    );
+    expect(report.freight.map((f) => [f.id, f.tag, f.digest])).toEqual([
+      ['F1', 'v1.2.0', undefined],
+      ['F2', '1.8.4', 'sha256:aa'],
+      ['F3', '1.8.4', 'sha256:bb'],
+    ]);
+    expect(report.rejected.map((r) => [r.atMinutes, r.tag, r.reason])).toEqual([
+      [5, '1.2.0', 'not-newest'],
+      [10, '1.2.0', 'not-newest'],
+      [30, '1.8.4', 'duplicate'],
+    ]);
+  });
+
+  it('starts each environment at the tag in its values file under --out, else at initialTag', async () => {
+    await using tmp = await tempDir();
+    await copyFile(EXAMPLE, join(tmp.dir, 'kargo-env.yaml'));
+    await mkdir(join(tmp.dir, 'kargo/values'), { recursive: true });
+    await writeFile(join(tmp.dir, 'kargo/values/dev-values.yaml'), 'replicaCount: 1\nimage:\n  repository: ghcr.io/alkon/flask-app\n  tag: "1.4.2"\n');
+    await writeFile(join(tmp.dir, 'kargo/values/staging-values.yaml'), 'replicaCount: 2\n');
+    const report = await runSimulate({ config: 'kargo-env.yaml', pushes: ['1.8.4@0m'], approvals: [] }, { cwd: tmp.dir });
+    expect(report.out).toBe('kargo');
+    expect(report.environments.map((e) => [e.stage, e.initialTag, e.initialTagSource, e.initialTagNote])).toEqual([
+      ['dev', '1.4.2', 'values-file', 'image.tag in kargo/values/dev-values.yaml'],
+      ['staging', '1.0.0', 'config', 'kargo/values/staging-values.yaml has no image.tag'],
+      ['prod', '1.0.0', 'config', 'kargo/values/prod-values.yaml not found'],
+    ]);
+    expect(report.promotions.map((p) => [p.stage, p.change.from, p.change.to])).toEqual([
+      ['dev', '1.4.2', '1.8.4'],
+      ['staging', '1.0.0', '1.8.4'],
+    ]);
+  });
+
+  it('--out reads the values files of a tree rendered elsewhere (a scratch folder stands for kargo/)', async () => {
+    await using config = await tempDir();
+    await using scratch = await tempDir();
+    await copyFile(EXAMPLE, join(config.dir, 'kargo-env.yaml'));
+    await mkdir(join(scratch.dir, 'values'), { recursive: true });
+    await writeFile(join(scratch.dir, 'values/prod-values.yaml'), 'image:\n  tag: "1.7.9"\n');
+    const report = await runSimulate({ config: 'kargo-env.yaml', out: scratch.dir, pushes: ['1.8.4@0m'], approvals: [] }, { cwd: config.dir });
+    expect(report.environments.map((e) => [e.stage, e.initialTag, e.initialTagSource])).toEqual([
+      ['dev', '1.0.0', 'config'],
+      ['staging', '1.0.0', 'config'],
+      ['prod', '1.7.9', 'values-file'],
+    ]);
+  });
+
+  it('a values file render would refuse is an error (exit 1) naming the file', async () => {
+    await using tmp = await tempDir();
+    await copyFile(EXAMPLE, join(tmp.dir, 'kargo-env.yaml'));
+    await mkdir(join(tmp.dir, 'kargo/values'), { recursive: true });
+    await writeFile(join(tmp.dir, 'kargo/values/dev-values.yaml'), 'image: [unclosed\n');
+    const error = await rejection(runSimulate({ config: 'kargo-env.yaml', pushes: ['1.8.4@0m'], approvals: [] }, { cwd: tmp.dir }));
+    expect(error.code).toBe(CliErrorCode.OutputNotReadable);
+    expect(error.exitCode).toBe(ExitCode.Failure);
+    expect(error.message).toMatch(/^cannot read the current tags from kargo: values\/dev-values\.yaml: /);
   });
 
   it('an approval of an unknown environment is invalid input (exit 1) naming the environments', async () => {

@@ -1,7 +1,8 @@
 // Offline dry run of a pipeline: registry pushes → Freight → promotions, event by event on a simulated clock.
-// Kargo's rules as modelled here (see the README): the Warehouse makes Freight from its newest qualifying tag;
-// auto Stages take the newest available Freight; soak needs continuous presence upstream; approval bypasses
-// soak and availability; deployment windows hold the Argo CD sync, not the commit.
+// Kargo's rules as modelled here (see the README): the Warehouse makes Freight from its newest qualifying tag,
+// one Freight per repository + tag + digest; auto Stages take the newest available Freight; soak needs
+// continuous presence upstream; approval bypasses soak and availability; deployment windows hold the Argo CD
+// sync, not the commit. Environments start at the tag their values file holds, else at the initialTag.
 import {
   Severity,
   TagRejection,
@@ -18,7 +19,15 @@ import {
 } from '@kargo/model';
 import { compareStrings } from '../emit.ts';
 import { environmentOrder } from '../graph/model.ts';
-import { SimulationInputSchema, inputIssues, type ParsedSimulationInput, type SimulationApproval, type SimulationInput, type SimulationPush } from './input.ts';
+import {
+  SimulationInputSchema,
+  inputIssues,
+  type ParsedSimulationInput,
+  type SimulationApproval,
+  type SimulationInput,
+  type SimulationPush,
+  type SimulationStartTag,
+} from './input.ts';
 import { blockingWindows, nextSyncTime } from './windows.ts';
 
 /** Why a push made no Freight: the subscription's tag rules, or the Warehouse's newest-tag rule. */
@@ -26,7 +35,7 @@ export const RejectionReason = {
   ...TagRejection,
   /** Accepted by the rules but older than a tag already seen: Kargo makes Freight only from the newest. */
   NotNewest: 'not-newest',
-  /** The tag already has Freight (Freight names are content hashes). */
+  /** This image (repository + tag + digest) already has Freight: Freight names are hashes of exactly that. */
   Duplicate: 'duplicate',
 } as const;
 export type RejectionReason = (typeof RejectionReason)[keyof typeof RejectionReason];
@@ -49,12 +58,16 @@ export interface SimulatedFreight {
   /** `F1`, `F2`, … in creation order per pipeline. */
   readonly id: string;
   readonly tag: string;
+  /** The digest, when the push gave one. */
+  readonly digest?: string;
   readonly atMinutes: number;
 }
 
 export interface SimulatedRejection {
   readonly pipeline: string;
   readonly tag: string;
+  /** The digest, when the push gave one. */
+  readonly digest?: string;
   readonly atMinutes: number;
   readonly reason: RejectionReason;
   readonly message: string;
@@ -73,6 +86,8 @@ export interface SimulatedPromotion {
   readonly pipeline: string;
   readonly stage: string;
   readonly tag: string;
+  /** The Freight's digest, when its push gave one. */
+  readonly digest?: string;
   readonly freight: string;
   /** When the environment runs the tag (the Argo CD sync), in minutes after the start. */
   readonly atMinutes: number;
@@ -126,9 +141,17 @@ export interface SimulatedEnvironment {
   readonly windows: readonly string[];
   readonly valuesFile: string;
   readonly application: string;
+  /** The tag the environment runs at minute 0. */
   readonly initialTag: string;
+  /** Where `initialTag` comes from: the environment's values file, or the config's `image.initialTag`. */
+  readonly initialTagSource: InitialTagSource;
+  /** Where it was read, or why the values file gave none; absent when no values file was looked at. */
+  readonly initialTagNote?: string;
   readonly finalTag: string;
 }
+
+export const InitialTagSource = { ValuesFile: 'values-file', Config: 'config' } as const;
+export type InitialTagSource = (typeof InitialTagSource)[keyof typeof InitialTagSource];
 
 export interface SimulatedWarehouse {
   readonly pipeline: string;
@@ -163,7 +186,17 @@ interface Freight {
   readonly id: string;
   readonly order: number;
   readonly tag: string;
+  /** The digest the push gave; the identity uses an internal stand-in when it gave none. */
+  readonly digest: string | undefined;
   readonly createdAt: number;
+}
+
+/** What a tag points to in the simulated registry. */
+interface RegistryTag {
+  /** The digest, given or a stand-in (`#1`, `#2`, …, which no given digest can equal). */
+  readonly digest: string;
+  /** Whether the push gave the digest (only given digests are shown). */
+  readonly given: boolean;
 }
 
 interface Occupancy {
@@ -186,6 +219,8 @@ interface Promo {
 
 interface StageState {
   readonly env: PipelineEnvironment;
+  /** The tag at minute 0 and where it comes from. */
+  readonly start: { readonly tag: string; readonly source: InitialTagSource; readonly note?: string };
   readonly soak: number;
   readonly upstreams: readonly StageState[];
   currentTag: string;
@@ -201,7 +236,14 @@ interface StageState {
 interface PipelineState {
   readonly pipeline: Pipeline;
   readonly rules: CompiledTagRules;
-  readonly seenTags: string[];
+  /** Every accepted tag pushed, and the image it points to now. */
+  readonly registry: Map<string, RegistryTag>;
+  /** When each digest was first pushed (push sequence): an image's build time, for NewestBuild. */
+  readonly builtAt: Map<string, number>;
+  /** Freight by {@link freightKey}. */
+  readonly byImage: Map<string, Freight>;
+  /** Stand-in digests handed out so far. */
+  implicitDigests: number;
   readonly freight: Freight[];
   readonly stages: Map<string, StageState>;
   /** Stages in promotion order (upstreams first). */
@@ -214,6 +256,21 @@ function issue(path: string, message: string, code: string): Issue {
 
 function minutes(seconds: number): number {
   return seconds / 60;
+}
+
+/**
+ * Freight identity. Kargo hashes each image of a Freight as `repoURL:tag@digest` (GenerateFreightID and
+ * imageHashPart in akuity/kargo v1.11.2 pkg/api/freight.go: "incorporate BOTH tag and digest"), plus the
+ * origin Warehouse, which is one per pipeline here. So `1.2.0` and `v1.2.0` are different Freight, and so is
+ * a tag pushed again with a new digest (found because image subscriptions do not cache by tag by default).
+ */
+function freightKey(repository: string, tag: string, digest: string): string {
+  return `${repository}:${tag}@${digest}`;
+}
+
+/** `1.8.4@sha256:3f9a` when the push gave a digest, else the tag. */
+function imageLabel(tag: string, digest: string | undefined): string {
+  return digest === undefined ? tag : `${tag}@${digest}`;
 }
 
 /** Soak of Freight `f` in `u`: the first moment it had been there continuously for `soak` seconds. */
@@ -254,6 +311,13 @@ function prepare(config: PipelineConfig, input: SimulationInput): Result<ParsedS
   value.pushes.forEach((push, i) => {
     if (push.pipeline !== undefined && !pipelines.has(push.pipeline)) errors.push(issue(`pushes[${i}].pipeline`, `unknown pipeline "${push.pipeline}"; pipelines are: ${names}`, 'unknown-pipeline'));
   });
+  value.startTags.forEach((st, i) => {
+    const p = pipelines.get(st.pipeline);
+    if (p === undefined) errors.push(issue(`startTags[${i}].pipeline`, `unknown pipeline "${st.pipeline}"; pipelines are: ${names}`, 'unknown-pipeline'));
+    else if (!p.environments.some((e) => e.name === st.stage)) {
+      errors.push(issue(`startTags[${i}].stage`, `pipeline "${p.name}" has no environment "${st.stage}"; it has: ${p.environments.map((e) => e.name).join(', ')}`, 'unknown-stage'));
+    }
+  });
   value.approvals.forEach((a, i) => {
     if (a.pipeline !== undefined) {
       const p = pipelines.get(a.pipeline);
@@ -274,7 +338,15 @@ function prepare(config: PipelineConfig, input: SimulationInput): Result<ParsedS
   return errors.length > 0 ? { ok: false, errors, warnings: [] } : { ok: true, value, warnings: [] };
 }
 
-function pipelineState(pipeline: Pipeline): PipelineState | Issue {
+/** Where an environment starts: the values-file tag when there is one, else the config's initialTag. */
+function startOf(pipeline: Pipeline, known: SimulationStartTag | undefined): StageState['start'] {
+  if (known?.tag !== undefined) return { tag: known.tag, source: InitialTagSource.ValuesFile, note: `image.tag in ${known.file}` };
+  const initial = { tag: pipeline.image.initialTag, source: InitialTagSource.Config };
+  if (known === undefined) return initial;
+  return { ...initial, note: known.exists ? `${known.file} has no image.tag` : `${known.file} not found` };
+}
+
+function pipelineState(pipeline: Pipeline, startTags: readonly SimulationStartTag[]): PipelineState | Issue {
   const compiled = compileTagRules({
     strategy: pipeline.image.strategy,
     constraint: pipeline.image.constraint,
@@ -291,12 +363,14 @@ function pipelineState(pipeline: Pipeline): PipelineState | Issue {
       const s = stages.get(u);
       return s === undefined ? [] : [s];
     });
+    const start = startOf(pipeline, startTags.find((t) => t.pipeline === pipeline.name && t.stage === env.name));
     const state: StageState = {
       env,
+      start,
       soak: env.promotion.soak === undefined ? 0 : (parseDuration(env.promotion.soak) ?? 0),
       upstreams,
-      currentTag: pipeline.image.initialTag,
-      committedTag: pipeline.image.initialTag,
+      currentTag: start.tag,
+      committedTag: start.tag,
       lastRequested: undefined,
       queue: [],
       history: [],
@@ -305,7 +379,7 @@ function pipelineState(pipeline: Pipeline): PipelineState | Issue {
     stages.set(env.name, state);
     order.push(state);
   }
-  return { pipeline, rules: compiled.value, seenTags: [], freight: [], stages, order };
+  return { pipeline, rules: compiled.value, registry: new Map(), builtAt: new Map(), byImage: new Map(), implicitDigests: 0, freight: [], stages, order };
 }
 
 /**
@@ -315,12 +389,12 @@ function pipelineState(pipeline: Pipeline): PipelineState | Issue {
 export function simulatePipeline(config: PipelineConfig, input: SimulationInput): Result<SimulationResult> {
   const prepared = prepare(config, input);
   if (!prepared.ok) return prepared;
-  const { pushes, approvals, untilMinutes, start } = prepared.value;
+  const { pushes, approvals, untilMinutes, start, startTags } = prepared.value;
   const startMs = Date.parse(start);
   const until = untilMinutes === undefined ? undefined : Math.round(untilMinutes * 60);
   const states: PipelineState[] = [];
   for (const p of [...config.pipelines].sort((a, b) => compareStrings(a.name, b.name))) {
-    const state = pipelineState(p);
+    const state = pipelineState(p, startTags);
     if ('pipeline' in state) states.push(state);
     else return { ok: false, errors: [state], warnings: [] };
   }
@@ -362,13 +436,20 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
     s.history.push({ freight: promo.freight, from: t, to: undefined });
     s.currentTag = promo.freight.tag;
     const env = s.env;
-    const from = promo.fromTag ?? p.pipeline.image.initialTag;
+    const from = promo.fromTag ?? s.start.tag;
     const startedAt = promo.startedAt ?? t;
+    const { digest } = promo.freight;
+    if (from === promo.freight.tag) {
+      notes.add(
+        `${p.pipeline.name}/${env.name}: ${promo.freight.id} (${imageLabel(promo.freight.tag, digest)}) keeps image.tag ${from}, so the promotion changes no file and Argo CD has nothing new to sync`,
+      );
+    }
     promotions.push({
       seq: promo.seq,
       pipeline: p.pipeline.name,
       stage: env.name,
       tag: promo.freight.tag,
+      ...(digest === undefined ? {} : { digest }),
       freight: promo.freight.id,
       atMinutes: minutes(t),
       promotedAtMinutes: minutes(startedAt),
@@ -413,33 +494,54 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
     throw new Error('simulation did not settle within 10000 passes at one instant (a bug in the simulator)');
   };
 
+  let pushSeq = 0;
   const push = (event: SimulationPush & { at: number }): void => {
     const targets = event.pipeline === undefined ? states : [byName.get(event.pipeline)].filter((p) => p !== undefined);
+    const order = pushSeq++;
     for (const p of targets) {
       const reject = (reason: RejectionReason, message: string): void => {
-        rejected.push({ pipeline: p.pipeline.name, tag: event.tag, atMinutes: minutes(event.at), reason, message });
+        rejected.push({ pipeline: p.pipeline.name, tag: event.tag, ...(event.digest === undefined ? {} : { digest: event.digest }), atMinutes: minutes(event.at), reason, message });
       };
       const decision = tagAccepted(p.rules, event.tag);
       if (!decision.accepted) {
         reject(decision.reason, decision.message);
         continue;
       }
-      // A Digest subscription follows a mutable tag: every push moves it to a new image, so new Freight.
-      if (p.rules.rules.strategy !== 'Digest') {
-        if (p.seenTags.includes(event.tag)) {
-          reject(RejectionReason.Duplicate, `tag ${event.tag} already has Freight (Freight is named by its content)`);
-          continue;
-        }
-        p.seenTags.push(event.tag);
-        const newest = selectNewestTag(p.rules, p.seenTags);
-        if (newest !== event.tag) {
-          reject(RejectionReason.NotNewest, `the Warehouse makes Freight only from its newest tag, which is still ${newest ?? '(none)'}`);
-          continue;
-        }
+      // Without a digest the push is the image the tag already points to, except under a Digest subscription:
+      // it follows a mutable tag, so every push moves the tag to a new image.
+      const before = p.registry.get(event.tag);
+      const image: RegistryTag =
+        event.digest !== undefined
+          ? { digest: event.digest, given: true }
+          : before !== undefined && p.rules.rules.strategy !== 'Digest'
+            ? before
+            : { digest: `#${++p.implicitDigests}`, given: false };
+      p.registry.set(event.tag, image);
+      if (!p.builtAt.has(image.digest)) p.builtAt.set(image.digest, order);
+
+      const existing = p.byImage.get(freightKey(p.pipeline.image.repository, event.tag, image.digest));
+      if (existing !== undefined) {
+        const why = '(Kargo names Freight by repository, tag and digest';
+        reject(
+          RejectionReason.Duplicate,
+          image.given
+            ? `${imageLabel(event.tag, image.digest)} already has Freight ${existing.id} ${why})`
+            : `tag ${event.tag} still points to the image of Freight ${existing.id} ${why}; give TAG@DIGEST for a rebuilt image)`,
+        );
+        continue;
       }
-      const f: Freight = { id: `F${p.freight.length + 1}`, order: p.freight.length, tag: event.tag, createdAt: event.at };
+      // Oldest build first (ties: tag text), so NewestBuild, which takes the last, breaks ties as Kargo does.
+      const tags = [...p.registry].sort(([a, x], [b, y]) => (p.builtAt.get(x.digest) ?? 0) - (p.builtAt.get(y.digest) ?? 0) || compareStrings(a, b)).map(([tag]) => tag);
+      const newest = selectNewestTag(p.rules, tags);
+      if (newest !== event.tag) {
+        reject(RejectionReason.NotNewest, `the Warehouse makes Freight only from its newest tag, which is still ${newest ?? '(none)'}`);
+        continue;
+      }
+      const digest = image.given ? image.digest : undefined;
+      const f: Freight = { id: `F${p.freight.length + 1}`, order: p.freight.length, tag: event.tag, digest, createdAt: event.at };
       p.freight.push(f);
-      freightOut.push({ pipeline: p.pipeline.name, id: f.id, tag: f.tag, atMinutes: minutes(f.createdAt) });
+      p.byImage.set(freightKey(p.pipeline.image.repository, event.tag, image.digest), f);
+      freightOut.push({ pipeline: p.pipeline.name, id: f.id, tag: f.tag, ...(digest === undefined ? {} : { digest }), atMinutes: minutes(f.createdAt) });
     }
   };
 
@@ -547,7 +649,9 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
         windows: env.windows.map((w) => w.name),
         valuesFile: env.valuesPath,
         application: env.applicationName,
-        initialTag: p.pipeline.image.initialTag,
+        initialTag: s.start.tag,
+        initialTagSource: s.start.source,
+        ...(s.start.note === undefined ? {} : { initialTagNote: s.start.note }),
         finalTag: s.currentTag,
       });
     }

@@ -1,6 +1,6 @@
-// The human report of a simulation: the Warehouse's decisions, then a timeline table per environment with the
-// change each promotion commits.
-import { formatMinutes, type SimulatedPromotion, type SimulationResult } from './engine.ts';
+// The human report of a simulation: the Warehouse's decisions, then per environment the tag it starts at (and
+// where that comes from) and a timeline table with the change each promotion commits.
+import { InitialTagSource, formatMinutes, type SimulatedEnvironment, type SimulatedPromotion, type SimulationResult } from './engine.ts';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
@@ -29,6 +29,17 @@ export function describeChange(p: SimulatedPromotion): string {
   return `${change.file}: ${what}${p.mode === 'pull-request' ? ' (pull request)' : ''}`;
 }
 
+/** `1.8.4@sha256:3f9a` when the push named a digest, else the tag. */
+function image(x: { readonly tag: string; readonly digest?: string }): string {
+  return x.digest === undefined ? x.tag : `${x.tag}@${x.digest}`;
+}
+
+/** `image.tag in kargo/values/dev-values.yaml`, or `the configured initialTag; kargo/values/dev-values.yaml not found`. */
+function startSource(env: SimulatedEnvironment): string {
+  if (env.initialTagSource === InitialTagSource.ValuesFile) return env.initialTagNote ?? 'the values file';
+  return env.initialTagNote === undefined ? 'the configured initialTag' : `the configured initialTag; ${env.initialTagNote}`;
+}
+
 function how(p: SimulatedPromotion): string {
   const trigger = p.trigger === 'approval' ? 'approved' : 'auto';
   if (p.delayMinutes === 0) return trigger;
@@ -47,8 +58,8 @@ export function formatSimulation(result: SimulationResult): string {
   for (const w of result.warehouses) {
     out.push('', `Warehouse ${w.pipeline} · ${w.repository} · ${w.rule}`);
     const rows = [
-      ...result.freight.filter((f) => f.pipeline === w.pipeline).map((f) => ({ m: f.atMinutes, row: [at(f.atMinutes), f.tag, `Freight ${f.id}`] })),
-      ...result.rejected.filter((r) => r.pipeline === w.pipeline).map((r) => ({ m: r.atMinutes, row: [at(r.atMinutes), r.tag, `no Freight (${r.reason}): ${r.message}`] })),
+      ...result.freight.filter((f) => f.pipeline === w.pipeline).map((f) => ({ m: f.atMinutes, row: [at(f.atMinutes), image(f), `Freight ${f.id}`] })),
+      ...result.rejected.filter((r) => r.pipeline === w.pipeline).map((r) => ({ m: r.atMinutes, row: [at(r.atMinutes), image(r), `no Freight (${r.reason}): ${r.message}`] })),
     ].sort((a, b) => a.m - b.m);
     if (rows.length === 0) out.push('  (no pushes)');
     else out.push(...table(['AT', 'TAG', 'RESULT'], rows.map((r) => r.row)));
@@ -59,9 +70,10 @@ export function formatSimulation(result: SimulationResult): string {
     const rules = [env.auto ? 'auto' : 'manual', ...(env.soak === undefined ? [] : [`soak ${env.soak}`]), ...(env.mode === 'pull-request' ? ['PR'] : env.mode === 'argocd' ? ['argocd'] : []), source];
     if (env.windows.length > 0) rules.push(`windows ${env.windows.join(', ')}`);
     out.push('', `${several ? `${env.pipeline}/` : ''}${env.stage} · ${rules.join(' · ')}`);
+    out.push(`  starts at ${env.initialTag} (${startSource(env)})`);
     const mine = result.promotions.filter((p) => p.pipeline === env.pipeline && p.stage === env.stage);
     if (mine.length === 0) out.push(`  (no promotion; still runs ${env.finalTag})`);
-    else out.push(...table(['AT', 'TIME (UTC)', 'TAG', 'HOW', 'CHANGE'], mine.map((p) => [at(p.atMinutes), wall(p.atMinutes), p.tag, how(p), describeChange(p)])));
+    else out.push(...table(['AT', 'TIME (UTC)', 'TAG', 'HOW', 'CHANGE'], mine.map((p) => [at(p.atMinutes), wall(p.atMinutes), image(p), how(p), describeChange(p)])));
     for (const p of result.pending.filter((x) => x.pipeline === env.pipeline && x.stage === env.stage)) {
       const when = p.syncAtMinutes !== undefined ? `syncs at ${at(p.syncAtMinutes)} (${wall(p.syncAtMinutes)} UTC)` : p.promotedAtMinutes === undefined ? 'queued behind another promotion' : 'no window opens within a year';
       const by = p.delayedBy.length > 0 ? `, held by ${p.delayedBy.join(', ')}` : '';

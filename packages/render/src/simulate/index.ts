@@ -1,6 +1,7 @@
 // Public surface of the offline pipeline simulation.
 export {
   ApprovalOutcome,
+  InitialTagSource,
   PromotionTrigger,
   RejectionReason,
   formatMinutes,
@@ -18,11 +19,13 @@ export {
 export { describeChange, formatInstant, formatSimulation } from './format.ts';
 export {
   DEFAULT_SIMULATION_START,
+  DIGEST_PATTERN,
   IMAGE_TAG_PATTERN,
   START_PATTERN,
   SimulationApprovalSchema,
   SimulationInputSchema,
   SimulationPushSchema,
+  SimulationStartTagSchema,
   parseApprovalSpec,
   parseOffset,
   parsePushSpec,
@@ -30,5 +33,7 @@ export {
   type SimulationApproval,
   type SimulationInput,
   type SimulationPush,
+  type SimulationStartTag,
 } from './input.ts';
+export { valuesFileTag, valuesFileTags } from './start.ts';
 export { blockingWindows, nextSyncTime, syncAllowed, windowActive } from './windows.ts';

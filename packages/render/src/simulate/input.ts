@@ -11,15 +11,40 @@ export const START_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|
 /** An OCI image tag (distribution spec): what a registry push can carry. */
 export const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
+/** An OCI content digest (`algorithm:encoded`, image spec), e.g. `sha256:3f9a…`; short made-up ones do for a dry run. */
+export const DIGEST_PATTERN = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
 const Minutes = z.number().finite().nonnegative();
 
 export const SimulationPushSchema = z.strictObject({
   /** The image tag pushed to the registry. */
   tag: z.string().regex(IMAGE_TAG_PATTERN, 'must be an image tag (letters, digits, "_", "." and "-", at most 128)'),
+  /**
+   * The digest of the image pushed. Kargo's Freight identity is repository + tag + digest, so a tag pushed
+   * again with another digest (a rebuild) is new Freight. Left out: the image the tag already points to (a
+   * new one on its first push, and on every push under the Digest strategy, which follows a mutable tag).
+   */
+  digest: z.string().regex(DIGEST_PATTERN, 'must be a digest like sha256:3f9a (algorithm:hex)').optional(),
   /** Minutes after the start. */
   atMinutes: Minutes,
   /** The pipeline whose Warehouse sees the push; every pipeline when left out. */
   pipeline: z.string().min(1).optional(),
+});
+
+/**
+ * What an environment's values file says it runs before minute 0 (see `valuesFileTags`). An environment with
+ * a `tag` starts there; without one (the file or its key is absent) it starts at the config's initialTag.
+ */
+export const SimulationStartTagSchema = z.strictObject({
+  pipeline: z.string().min(1),
+  /** The environment (Stage). */
+  stage: z.string().min(1),
+  /** The values file looked at, as shown to the reader (repository-relative, like a promotion's change.file). */
+  file: z.string().min(1),
+  /** Whether the file exists. */
+  exists: z.boolean(),
+  /** The image tag the file holds (Kargo writes it on each promotion). */
+  tag: z.string().min(1).optional(),
 });
 
 export const SimulationApprovalSchema = z.strictObject({
@@ -36,6 +61,8 @@ export const SimulationInputSchema = z.strictObject({
   /** In push order; pushes at the same minute are seen in this order. */
   pushes: z.array(SimulationPushSchema).default([]),
   approvals: z.array(SimulationApprovalSchema).default([]),
+  /** Where environments start; an environment not listed starts at its pipeline's initialTag. */
+  startTags: z.array(SimulationStartTagSchema).default([]),
   /** Stop after this many minutes; default: when nothing more can happen. */
   untilMinutes: Minutes.optional(),
   /** The wall-clock instant of minute 0 (deployment windows are evaluated against it). */
@@ -44,6 +71,7 @@ export const SimulationInputSchema = z.strictObject({
 
 export type SimulationPush = z.output<typeof SimulationPushSchema>;
 export type SimulationApproval = z.output<typeof SimulationApprovalSchema>;
+export type SimulationStartTag = z.output<typeof SimulationStartTagSchema>;
 export type SimulationInput = z.input<typeof SimulationInputSchema>;
 export type ParsedSimulationInput = z.output<typeof SimulationInputSchema>;
 
@@ -72,15 +100,26 @@ function splitPipeline(head: string): { pipeline?: string; rest: string } {
   return slash < 0 ? { rest: head } : { pipeline: head.slice(0, slash), rest: head.slice(slash + 1) };
 }
 
-/** `--push [PIPELINE/]TAG[@OFFSET]` (offset default 0m). Tags cannot hold `/` or `@`, so both split safely. */
+/**
+ * `--push [PIPELINE/]TAG[@DIGEST][@OFFSET]` (offset default 0m), e.g. `1.8.4@10m` or `1.8.4@sha256:3f9a@10m`.
+ * Tags cannot hold `/` or `@`, offsets cannot hold `:` and digests always do, so every part splits safely.
+ */
 export function parsePushSpec(spec: string): Result<SimulationPush> {
-  const what = '[PIPELINE/]TAG@OFFSET, e.g. 1.8.4@10m';
-  const split = splitAt(spec, '--push', what);
+  const what = '[PIPELINE/]TAG[@DIGEST]@OFFSET, e.g. 1.8.4@10m or 1.8.4@sha256:3f9a@10m';
+  // `TAG@DIGEST` without an offset: the last part is the digest, not an offset.
+  const lastPart = spec.slice(spec.lastIndexOf('@') + 1);
+  const split = spec.includes('@') && lastPart.includes(':') ? { ok: true as const, value: { head: spec, atMinutes: 0 } } : splitAt(spec, '--push', what);
   if (!split.ok) return split;
   const { pipeline, rest } = splitPipeline(split.value.head);
   if (pipeline === '') return fail('--push', `${JSON.stringify(spec)}: empty pipeline name before "/" (expected ${what})`);
-  const parsed = SimulationPushSchema.safeParse({ tag: rest, atMinutes: split.value.atMinutes, ...(pipeline === undefined ? {} : { pipeline }) });
-  if (!parsed.success) return fail('--push', `${JSON.stringify(spec)}: ${JSON.stringify(rest)} is not an image tag (expected ${what})`);
+  const at = rest.indexOf('@');
+  const tag = at < 0 ? rest : rest.slice(0, at);
+  const digest = at < 0 ? undefined : rest.slice(at + 1);
+  if (digest !== undefined && !DIGEST_PATTERN.test(digest)) {
+    return fail('--push', `${JSON.stringify(spec)}: ${JSON.stringify(digest)} is not a digest like sha256:3f9a (expected ${what})`);
+  }
+  const parsed = SimulationPushSchema.safeParse({ tag, ...(digest === undefined ? {} : { digest }), atMinutes: split.value.atMinutes, ...(pipeline === undefined ? {} : { pipeline }) });
+  if (!parsed.success) return fail('--push', `${JSON.stringify(spec)}: ${JSON.stringify(tag)} is not an image tag (expected ${what})`);
   return { ok: true, value: parsed.data, warnings: [] };
 }
 
