@@ -48,3 +48,33 @@ describe('the workspace\'s Node', () => {
     expect(installed.version).toBe(workspace.nodeVersion);
   });
 });
+
+describe('the READMEs a newcomer follows', () => {
+  const readmes = ['README.md', 'apps/webhook-relay/README.md', 'infra/README.md', 'packages/cli/README.md', 'tests/e2e/README.md'];
+
+  it('every shell command uses the pnpm a machine with only Node and npm can run (npx -y pnpm@12)', () => {
+    const bare: string[] = [];
+    for (const readme of readmes) {
+      const text = readFileSync(join(REPO_ROOT, readme), 'utf8');
+      for (const block of text.matchAll(/```(?:sh|bash|console)\n([\s\S]*?)```/g)) {
+        for (const line of (block[1] ?? '').split('\n')) {
+          // A command line (with or without a `$ ` prompt) that starts with pnpm, or chains into it.
+          if (/(^|\$ |&& |; )pnpm /.test(line.trim())) bare.push(`${readme}: ${line.trim()}`);
+        }
+      }
+    }
+    expect(bare).toEqual([]);
+  });
+
+  it('what the root README says the relay README documents is there (the Dockerfile)', () => {
+    expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).toMatch(/the Dockerfile are described in \[apps\/webhook-relay\/README\.md\]/);
+    expect(readFileSync(join(REPO_ROOT, 'apps/webhook-relay/README.md'), 'utf8')).toMatch(/^#+ .*Dockerfile/m);
+  });
+
+  it('infra/README says how to choose a Pulumi backend and how to try it on a local cluster', () => {
+    const text = readFileSync(join(REPO_ROOT, 'infra/README.md'), 'utf8');
+    expect(text).toMatch(/pulumi login --local/);
+    expect(text).toMatch(/kind create cluster/);
+    expect(text).toMatch(/argo-cd\/v3\.5\.1\/manifests\/install\.yaml/);
+  });
+});
