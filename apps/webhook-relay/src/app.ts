@@ -6,14 +6,15 @@ import type { RelayConfig } from './config.ts';
 import { RelayError } from './errors.ts';
 import { KubernetesForwarder } from './forward/kubernetes.ts';
 import inboxPlugin from './plugins/inbox.ts';
-import metricsPlugin from './plugins/metrics.ts';
+import metricsPlugin, { type RejectReason } from './plugins/metrics.ts';
 import workerPlugin from './plugins/worker.ts';
+import { PreAuthBudget } from './preauth.ts';
 import adminRoutes from './routes/admin.ts';
 import healthRoutes from './routes/health.ts';
 import webhookRoutes from './routes/webhook.ts';
 
 /** Fastify error codes that mean the client sent something wrong, mapped to the metric reason. */
-const REJECT_REASON: Record<string, string> = {
+const REJECT_REASON: Record<string, RejectReason> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
@@ -26,6 +27,7 @@ export async function build(app: FastifyInstance, { config }: { config: RelayCon
     await new KubernetesForwarder({ kubeconfig: config.kubeconfig }).check();
   }
   await app.register(metricsPlugin);
+  app.decorate('preauth', new PreAuthBudget(config.preauthMaxBytes, config.preauthMaxRequests));
 
   app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
@@ -35,8 +37,8 @@ export async function build(app: FastifyInstance, { config }: { config: RelayCon
       return reply.code(status).send({ error: status === 503 ? 'service unavailable, retry later' : 'internal error', code: status === 503 ? 'RELAY_UNAVAILABLE' : 'RELAY_INTERNAL' });
     }
     const reason = REJECT_REASON[error.code];
-    if (reason !== undefined && request.routeOptions.url === '/webhooks/github') app.metrics.rejected.inc({ reason });
-    if (status === 429) app.metrics.rejected.inc({ reason: 'rate_limited' });
+    if (reason !== undefined && request.routeOptions.url === '/webhooks/github') app.metrics.reject(reason);
+    if (status === 429) app.metrics.reject('rate_limited');
     request.log.info({ code: error.code, status, url: request.url, delivery: request.headers['x-github-delivery'] }, error.message);
     return reply.code(status).send({ error: error.message, code: error.code });
   });
@@ -46,7 +48,7 @@ export async function build(app: FastifyInstance, { config }: { config: RelayCon
     retryAfter: 10,
     // A 503 to GitHub is a lost delivery until the sweeper asks again; count it.
     pressureHandler: (_request, reply, type, value) => {
-      app.metrics.rejected.inc({ reason: 'overloaded' });
+      app.metrics.reject('overloaded');
       void reply.header('retry-after', '10').code(503).send({ error: `under pressure (${type}${value === undefined ? '' : ` ${value}`})`, code: 'RELAY_OVERLOADED' });
     },
   });

@@ -40,6 +40,10 @@ export const EnvSchema = z.object({
   RELAY_RETENTION_HOURS: int(1, 24 * 365).default(96),
   RELAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(6_000),
   RELAY_TRUST_PROXY: bool.default(false),
+  RELAY_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  RELAY_REQUEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  RELAY_PREAUTH_MAX_BYTES: int(1024 * 1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  RELAY_PREAUTH_MAX_REQUESTS: int(1, 100_000).default(128),
   KUBECONFIG: optionalString,
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: z.url({ error: 'is not a URL (e.g. https://api.github.com)' }).default('https://api.github.com'),
@@ -91,6 +95,11 @@ function validateEnv(env: Readonly<Record<string, string | undefined>>): { value
       found.push({ name: 'GITHUB_HOOK_REPO', text: 'GITHUB_HOOK_REPO: the sweeper needs exactly one of GITHUB_HOOK_REPO (owner/repo) or GITHUB_HOOK_ORG' });
     }
   }
+  const headersTimeout = values.RELAY_HEADERS_TIMEOUT_MS;
+  const requestTimeout = values.RELAY_REQUEST_TIMEOUT_MS;
+  if (typeof headersTimeout === 'number' && typeof requestTimeout === 'number' && headersTimeout > requestTimeout) {
+    found.push({ name: 'RELAY_HEADERS_TIMEOUT_MS', text: `RELAY_HEADERS_TIMEOUT_MS: ${headersTimeout} is more than RELAY_REQUEST_TIMEOUT_MS (${requestTimeout}); the headers are part of the request` });
+  }
   // In EnvSchema's order.
   found.sort((a, b) => ENV_NAMES.indexOf(a.name) - ENV_NAMES.indexOf(b.name));
   return { values: values as Partial<Env>, problems: found.map((f) => f.text) };
@@ -126,6 +135,13 @@ export interface RelayConfig {
   readonly retentionMs: number;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: boolean;
+  /** Deadline for a request's headers, from the connection (or the previous response) on. */
+  readonly headersTimeoutMs: number;
+  /** Deadline for a request's body, from its headers on. */
+  readonly requestTimeoutMs: number;
+  /** Global budget of requests not yet authenticated: declared body bytes in flight, and their number. */
+  readonly preauthMaxBytes: number;
+  readonly preauthMaxRequests: number;
   readonly kubeconfig: string | undefined;
   /** Values of the env vars the routes name in `secretEnv`, read at boot like everything else. */
   readonly targetSecrets: ReadonlyMap<string, string>;
@@ -233,6 +249,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     retentionMs: e.RELAY_RETENTION_HOURS * 3_600_000,
     rateLimitPerMinute: e.RELAY_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.RELAY_TRUST_PROXY,
+    headersTimeoutMs: e.RELAY_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.RELAY_REQUEST_TIMEOUT_MS,
+    preauthMaxBytes: e.RELAY_PREAUTH_MAX_BYTES,
+    preauthMaxRequests: e.RELAY_PREAUTH_MAX_REQUESTS,
     kubeconfig: e.KUBECONFIG,
     targetSecrets,
     caBundles,

@@ -1,7 +1,8 @@
 // GitHub delivery handling that needs no I/O: signature check, body decoding, and classifying a package event.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
+/** The shape of X-Hub-Signature-256; anything else is refused before the body is read. */
+export const SIGNATURE_SHAPE = /^sha256=[0-9a-f]{64}$/i;
 
 export function sign(secret: string, body: Uint8Array | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -9,7 +10,7 @@ export function sign(secret: string, body: Uint8Array | string): string {
 
 /** True when any of `secrets` produced `header` over `raw`; constant time per comparison. */
 export function verifySignature(secrets: readonly string[], raw: Buffer, header: string): boolean {
-  if (!SIGNATURE.test(header)) return false;
+  if (!SIGNATURE_SHAPE.test(header)) return false;
   const given = Buffer.from(header.toLowerCase(), 'latin1');
   let ok = false;
   // Every secret is tried even after a match so timing does not reveal which one signed.

@@ -1,11 +1,20 @@
 // Creates the Fastify server (logger with redaction, timeouts) and handles listen and graceful shutdown.
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { destination } from 'pino';
 import { build } from './app.ts';
 import type { RelayConfig } from './config.ts';
+import { enforceDeadlines } from './preauth.ts';
 
-export function serverOptions(config: RelayConfig, logger: FastifyServerOptions['logger'] = true): FastifyServerOptions {
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * Node's own header/request deadlines stay on as a backstop, later than the relay's timers by this much; Node checks
+ * them only every `connectionsCheckingInterval`, and dripped bytes were seen to postpone them further.
+ */
+const NODE_DEADLINE_GRACE_MS = 1_000;
+
+export function serverOptions(config: RelayConfig, logger: FastifyServerOptions['logger'] = true): FastifyHttpOptions<Server> {
   return {
     logger:
       logger === true
@@ -34,10 +43,16 @@ export function serverOptions(config: RelayConfig, logger: FastifyServerOptions[
     // route logs one line per delivery and the error handler one per rejected request instead.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
-    // GitHub gives up after 10 s; nothing here should take that long.
+    // GitHub gives up after 10 s; nothing here should take that long. The header and body deadlines
+    // (RELAY_HEADERS_TIMEOUT_MS, RELAY_REQUEST_TIMEOUT_MS) are enforced by timers of the relay (preauth.ts).
     connectionTimeout: 30_000,
-    requestTimeout: 15_000,
-    keepAliveTimeout: 65_000,
+    requestTimeout: config.requestTimeoutMs + NODE_DEADLINE_GRACE_MS,
+    http: {
+      headersTimeout: config.headersTimeoutMs + NODE_DEADLINE_GRACE_MS,
+      requestTimeout: config.requestTimeoutMs + NODE_DEADLINE_GRACE_MS,
+      connectionsCheckingInterval: 1_000,
+    },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   };
@@ -45,6 +60,9 @@ export function serverOptions(config: RelayConfig, logger: FastifyServerOptions[
 
 export async function createServer(config: RelayConfig, logger?: FastifyServerOptions['logger']): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, logger));
+  enforceDeadlines(app.server, { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS }, () => {
+    if (app.hasDecorator('metrics')) app.metrics.reject('timeout');
+  });
   // Not encapsulated: the app's decorators (inbox, metrics, worker) stay reachable on the root instance.
   await app.register(fp(build, { name: 'relay-app', fastify: '5.x' }), { config });
   return app;

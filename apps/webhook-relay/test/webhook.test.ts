@@ -227,7 +227,7 @@ describe('health and errors', () => {
     await post(app, delivery('package', ghcrPackage(), { secret: 'bad' }));
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('relay_deliveries_accepted_total{event="package"} 1');
-    expect(metrics).toContain('relay_deliveries_rejected_total{reason="signature"} 1');
+    expect(metrics).toContain('relay_deliveries_rejected_total{reason="bad_signature"} 1');
     expect(metrics).toMatch(/relay_ack_duration_seconds_count 1/);
   });
 

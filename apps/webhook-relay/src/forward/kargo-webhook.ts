@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { kargoReceiverUrl, type KargoWebhookTarget } from '@kargo/model/relay';
 import { Agent, request } from 'undici';
 import { sign } from '../github.ts';
+import { BODY_EXCERPT_CHARS, redactText } from './redact.ts';
 import { parseRetryAfter, resultForStatus, type ForwardJob, type ForwardResult } from './types.ts';
 
 export interface KargoWebhookForwarderOptions {
@@ -68,13 +69,14 @@ export class KargoWebhookForwarder {
         bodyTimeout: this.#options.timeoutMs,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
-      // Read (and bound) the answer so the keep-alive connection can be reused.
-      const text = (await res.body.text()).slice(0, 200);
+      // Read the answer so the keep-alive connection can be reused; keep only a masked excerpt of it: it is stored,
+      // logged and shown to admins, and a receiver (or a proxy before it) may echo URLs or credentials.
+      const text = (await res.body.text()).slice(0, 4 * BODY_EXCERPT_CHARS);
       const result = resultForStatus(res.statusCode, 'Kargo receiver', parseRetryAfter(res.headers['retry-after'], Date.now()));
-      return result.kind === 'done' ? result : { ...result, error: `${result.error}: ${text}` };
+      return result.kind === 'done' ? result : { ...result, error: `${result.error}: ${redactText(text, BODY_EXCERPT_CHARS)}` };
     } catch (cause) {
       const err = cause as Error & { code?: string };
-      return { kind: 'retry', error: `Kargo receiver unreachable: ${err.code ?? err.name}: ${err.message}` };
+      return { kind: 'retry', error: `Kargo receiver unreachable: ${err.code ?? err.name}: ${redactText(err.message)}` };
     }
   }
 

@@ -33,6 +33,15 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
   return Math.round(step / 2 + random() * (step / 2));
 }
 
+/** A failing tick (a full disk, a broken writer) is retried after this, doubling per failure up to the cap. */
+export const TICK_BACKOFF_BASE_MS = 50;
+export const TICK_BACKOFF_MAX_MS = 30_000;
+
+/** The wait before the next try after `failures` failing ticks in a row (≥ 1): 50 ms doubling to 30 s, equal jitter. */
+export function workerTickBackoffMs(failures: number, random: () => number = Math.random): number {
+  return backoffMs(Math.max(0, failures - 1), TICK_BACKOFF_BASE_MS, TICK_BACKOFF_MAX_MS, random);
+}
+
 export class Worker {
   readonly #inbox: Inbox;
   readonly #log: FastifyBaseLogger;
@@ -50,6 +59,8 @@ export class Worker {
   #ticking = false;
   #tickAgain = false;
   #lastPrune = 0;
+  /** Failing ticks in a row; logged when it becomes 1 and when a tick succeeds again, never per tick. */
+  #tickFailures = 0;
 
   constructor(inbox: Inbox, log: FastifyBaseLogger, metrics: RelayMetrics, options: WorkerOptions) {
     this.#inbox = inbox;
@@ -123,7 +134,18 @@ export class Worker {
         if (pruned.deliveries > 0 || pruned.segments > 0) this.#log.info({ pruned: pruned.deliveries, segments: pruned.segments }, 'pruned finished deliveries past retention');
       }
     } catch (error) {
-      this.#log.error({ err: error }, 'worker tick failed');
+      this.#tickFailures += 1;
+      if (this.#tickFailures === 1) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#log.error({ err: error }, `worker tick failing: ${reason}`);
+      }
+      // Back off: a full disk fails every claim, and retrying it every few milliseconds only burns CPU and log.
+      if (!this.#stopped) this.#wake(workerTickBackoffMs(this.#tickFailures, this.#options.random));
+      return;
+    }
+    if (this.#tickFailures > 0) {
+      this.#log.info({ failures: this.#tickFailures }, `worker recovered after ${this.#tickFailures} failures`);
+      this.#tickFailures = 0;
     }
     if (this.#stopped) return;
     // Sleep until the next due job, but poll now and then in case the clock or the database moved.

@@ -39,6 +39,15 @@ export interface InboxOptions {
   readonly onWarning?: (message: string, error: unknown) => void;
 }
 
+interface DeliveryRow {
+  readonly id: string;
+  readonly hook_id: string | null;
+  readonly event: string;
+  readonly action: string;
+  readonly received_at: number;
+  readonly status: DeliveryStatus;
+}
+
 interface Waiting {
   readonly delivery: NewDelivery;
   resolve(stored: boolean): void;
@@ -62,6 +71,14 @@ function openError(dataDir: string, cause: unknown): RelayError {
   const hint = cause instanceof InboxVersionError ? 'run the newer relay, or move the data directory aside to start empty' : 'RELAY_DATA_DIR must be a writable directory';
   return new RelayError(RelayErrorCode.Inbox, `cannot open the inbox in ${dataDir}: ${reason}`, { cause, hint });
 }
+
+/**
+ * Readiness probe sizes: a typical delivery while accepting works; after an accept failed (a full disk), the largest
+ * body POST stores (routes/webhook.ts BODY_LIMIT), so readiness does not come back while real deliveries would
+ * still be refused.
+ */
+const PROBE_BYTES = 16 * 1024;
+const PROBE_RECOVERY_BYTES = 1024 * 1024;
 
 /** Jobs folded into a winner per writer transaction (see the coalesce statement in store.ts). */
 const COALESCE_SLICE = 256;
@@ -95,6 +112,8 @@ export class Inbox {
   #queuedJobs = 0;
   #closed = false;
   #broken: Error | undefined;
+  /** Why the last accept (or readiness probe) could not write; cleared by the next one that could. */
+  #writeFailure: string | undefined;
   #nextId = 1;
   readonly #calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   #listeners: (() => void)[] = [];
@@ -255,6 +274,7 @@ export class Inbox {
         this.#inflightBatches -= 1;
         this.#queuedJobs -= queued;
         this.#pendingJobs += added;
+        this.#writeFailure = undefined;
         batch.forEach((w, i) => w.resolve(stored[i] ?? false));
         if (added > 0) for (const l of this.#listeners) l();
       },
@@ -262,6 +282,8 @@ export class Inbox {
         this.#inflightBatches -= 1;
         this.#queuedJobs -= queued;
         const wrapped = error instanceof RelayError ? error : new RelayError(RelayErrorCode.Inbox, 'could not store deliveries', { cause: error, statusCode: 503, retryAfter: 5 });
+        // The same failure that answers POST with 503 makes readiness fail until a write works again.
+        this.#writeFailure = wrapped.message;
         for (const w of batch) w.reject(wrapped);
       },
     );
@@ -358,15 +380,18 @@ export class Inbox {
   list(status: DeliveryStatus | undefined, limit: number): DeliveryView[] {
     const rows = (
       status === undefined ? this.#stmt.listAll.all(limit) : status === 'done' ? this.#stmt.listDone.all(limit) : this.#stmt.listCandidates.all(status, limit)
-    ) as {
-      id: string;
-      hook_id: string | null;
-      event: string;
-      action: string;
-      received_at: number;
-      status: DeliveryStatus;
-    }[];
-    return rows.map((r) => ({
+    ) as unknown as DeliveryRow[];
+    return rows.map((r) => this.#view(r));
+  }
+
+  /** One delivery with its jobs; undefined when the id is not stored. */
+  get(id: string): DeliveryView | undefined {
+    const row = this.#stmt.one.get(id) as unknown as DeliveryRow | undefined;
+    return row === undefined ? undefined : this.#view(row);
+  }
+
+  #view(r: DeliveryRow): DeliveryView {
+    return {
       id: r.id,
       hookId: r.hook_id,
       event: r.event,
@@ -374,7 +399,7 @@ export class Inbox {
       receivedAt: new Date(r.received_at).toISOString(),
       status: r.status,
       jobs: this.#stmt.jobsOf.all(r.id) as unknown as DeliveryView['jobs'],
-    }));
+    };
   }
 
   /**
@@ -385,10 +410,23 @@ export class Inbox {
     return this.#call<{ deliveries: number; segments: number }>({ op: 'prune', before });
   }
 
-  /** Proves the database still takes a write lock (readiness), on the writer's own connection. */
+  /**
+   * Readiness, on the writer's own connection: the database takes a write lock and a probe write beside the payload
+   * segments succeeds. After an accept failed (the 503 a full disk gives POST), the probe is as large as the largest
+   * delivery, and only its success (or an accept that succeeds) makes the inbox writable again.
+   */
   async writable(): Promise<boolean> {
     if (this.#closed || this.#broken !== undefined) return false;
-    return this.#call<boolean>({ op: 'writable' }).catch(() => false);
+    const failing = this.#writeFailure !== undefined;
+    const ok = await this.#call<boolean>({ op: 'writable', probeBytes: failing ? PROBE_RECOVERY_BYTES : PROBE_BYTES }).catch(() => false);
+    if (ok && failing) this.#writeFailure = undefined;
+    else if (!ok) this.#writeFailure ??= 'readiness probe could not write';
+    return ok;
+  }
+
+  /** Why the inbox could not write the last time it tried (undefined while writes work). */
+  get writeFailure(): string | undefined {
+    return this.#writeFailure;
   }
 
   /** Commits what is queued, then closes both connections and ends the writer thread. */

@@ -8,7 +8,7 @@ export type WriterRequest = { readonly id: number } & (
   | { readonly op: 'complete'; readonly jobId: number; readonly outcome: Outcome; readonly now: number }
   | { readonly op: 'replay'; readonly deliveryId: string; readonly jobs: readonly NewJob[]; readonly now: number }
   | { readonly op: 'prune'; readonly before: number }
-  | { readonly op: 'writable' }
+  | { readonly op: 'writable'; readonly probeBytes: number }
   | { readonly op: 'close' }
 );
 

@@ -1,5 +1,5 @@
 // The inbox's SQLite schema, connection settings and every write, run only by the writer thread (writer-thread.ts).
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { inflateRawSync } from 'node:zlib';
@@ -222,28 +222,33 @@ function configure(db: DatabaseSync, migrateSchema: boolean, dataDir: string): v
 const JOB_COLUMNS = `j.id, j.delivery_id AS deliveryId, t.key AS targetKey, t.target, j.image, j.tag, j.created_at AS createdAt, j.attempts, d.event`;
 const JOB_FROM = 'jobs j JOIN deliveries d ON d.id = j.delivery_id JOIN targets t ON t.id = j.target_id';
 
+/** Longest coalescing chain the status queries follow (a guard: chains grow by one per retry that met new deliveries). */
+const MAX_CHAIN = 100_000;
+
 /**
- * A delivery's status, derived from its jobs (`d` is the delivery): pending while any job is, or while the winner
- * one was coalesced into is; failed if any job (or its winner) failed; else done, including a delivery without jobs.
- * `+j.status` keeps the planner on the (delivery_id, target_id) index: left to itself it scans every pending job
- * through jobs_due.
+ * A delivery's status, derived from its jobs (`d` is the delivery), each followed through `coalesced_into` to the job
+ * that actually carries it — the whole chain, not one step: a winner that was retried can itself be coalesced into a
+ * newer delivery, and so on. Pending while any carrying job is pending; failed if any failed; else done, including a
+ * delivery without jobs (or whose carrying job was pruned). Read paths only: nothing on the acknowledgement path.
  */
-const DELIVERY_STATUS = `CASE
-  WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.delivery_id = d.id AND +j.status = 'pending') THEN 'pending'
-  WHEN EXISTS (SELECT 1 FROM jobs j LEFT JOIN jobs w ON w.id = j.coalesced_into
-               WHERE j.delivery_id = d.id AND (+j.status = 'failed' OR (+j.status = 'coalesced' AND w.status = 'failed'))) THEN 'failed'
-  WHEN EXISTS (SELECT 1 FROM jobs j JOIN jobs w ON w.id = j.coalesced_into
-               WHERE j.delivery_id = d.id AND +j.status = 'coalesced' AND w.status = 'pending') THEN 'pending'
-  ELSE 'done' END`;
+const DELIVERY_STATUS = `(WITH RECURSIVE carried (id, status, into_id, depth) AS (
+    SELECT j.id, j.status, j.coalesced_into, 0 FROM jobs j WHERE j.delivery_id = d.id
+    UNION ALL
+    SELECT w.id, w.status, w.coalesced_into, c.depth + 1 FROM carried c JOIN jobs w ON w.id = c.into_id
+    WHERE c.status = 'coalesced' AND c.depth < ${MAX_CHAIN})
+  SELECT CASE WHEN MAX(status = 'pending') = 1 THEN 'pending' WHEN MAX(status = 'failed') = 1 THEN 'failed' ELSE 'done' END FROM carried)`;
 
 const DELIVERY_COLUMNS = `d.id, d.hook_id, d.event, d.action, d.received_at, ${DELIVERY_STATUS} AS status`;
 
 /**
- * Deliveries that may have `status` (pending or failed): those with such a job, or with a job coalesced into such a
- * winner. Found from the jobs side (jobs_due, jobs_coalesced) so a listing never walks every delivery.
+ * Deliveries that may have `status` (pending or failed): those with such a job, or with a job coalesced — through any
+ * number of winners — into such a job. Walked from the jobs side (jobs_due, then jobs_coalesced backwards) so a
+ * listing never walks every delivery.
  */
-const CANDIDATES = `SELECT delivery_id FROM jobs WHERE status = ?1
-  UNION SELECT j.delivery_id FROM jobs w JOIN jobs j ON j.coalesced_into = w.id WHERE w.status = ?1`;
+const CANDIDATES = `WITH RECURSIVE carriers (id) AS (
+    SELECT id FROM jobs WHERE status = ?1
+    UNION SELECT j.id FROM carriers c JOIN jobs j ON j.coalesced_into = c.id)
+  SELECT j.delivery_id FROM carriers c JOIN jobs j ON j.id = c.id`;
 
 export const READ_SQL = {
   exists: 'SELECT 1 FROM deliveries WHERE id = ?',
@@ -253,6 +258,7 @@ export const READ_SQL = {
   oldestPending: `SELECT MIN(created_at) AS at FROM jobs WHERE status = 'pending'`,
   countPending: `SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'`,
   payload: 'SELECT event, payload, body, seg, seg_offset, seg_length, seg_crc FROM deliveries WHERE id = ?',
+  one: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = ?`,
   listAll: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ORDER BY d.received_at DESC LIMIT ?`,
   listCandidates: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id IN (${CANDIDATES})) WHERE status = ?1 ORDER BY received_at DESC LIMIT ?2`,
   // Most deliveries are done: walking newest first finds `limit` of them quickly.
@@ -325,11 +331,14 @@ export class InboxWrites {
          ON CONFLICT (delivery_id, target_id) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, coalesced_into = NULL,
            finished_at = NULL, image = excluded.image, tag = excluded.tag, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at`,
       ),
-      // A winner's delivery stays while a delivery coalesced into it does: their status is read through it.
+      // A winner's delivery stays while a delivery coalesced into it — directly or through other winners — does: their
+      // status is read through it.
       prune: db.prepare(
         `DELETE FROM deliveries AS d WHERE d.received_at < ?1 AND ${DELIVERY_STATUS} <> 'pending'
-         AND NOT EXISTS (SELECT 1 FROM jobs w JOIN jobs j ON j.coalesced_into = w.id JOIN deliveries o ON o.id = j.delivery_id
-                         WHERE w.delivery_id = d.id AND o.received_at >= ?1)`,
+         AND NOT EXISTS (WITH RECURSIVE followers (id) AS (
+                           SELECT j.id FROM jobs w JOIN jobs j ON j.coalesced_into = w.id WHERE w.delivery_id = d.id
+                           UNION SELECT j.id FROM followers f JOIN jobs j ON j.coalesced_into = f.id)
+                         SELECT 1 FROM followers f JOIN jobs j ON j.id = f.id JOIN deliveries o ON o.id = j.delivery_id WHERE o.received_at >= ?1)`,
       ),
       countPending: db.prepare(READ_SQL.countPending),
       oldestSegment: db.prepare('SELECT MIN(seg) AS seg FROM deliveries WHERE seg IS NOT NULL'),
@@ -497,14 +506,32 @@ export class InboxWrites {
     return { deliveries, segments: this.#segments.deleteBefore(oldest ?? this.#segments.current) };
   }
 
-  /** Proves the database still takes a write lock (readiness). */
-  writable(): boolean {
+  /**
+   * Readiness: the database still takes a write lock, and `probeBytes` can be written and synced beside the payload
+   * segments (then removed). A full disk fails the second even while the first still works; that is what makes
+   * accepting (and so POST) fail with 503.
+   */
+  writable(probeBytes: number): boolean {
     try {
       this.#db.exec('BEGIN IMMEDIATE');
       this.#db.exec('ROLLBACK');
+    } catch {
+      return false;
+    }
+    if (probeBytes <= 0) return true;
+    const file = join(this.#segments.dir, '.ready-probe');
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'w');
+      const chunk = Buffer.alloc(Math.min(probeBytes, 64 * 1024));
+      for (let written = 0; written < probeBytes; ) written += writeSync(fd, chunk, 0, Math.min(chunk.length, probeBytes - written));
+      fdatasyncSync(fd);
       return true;
     } catch {
       return false;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(file, { force: true });
     }
   }
 

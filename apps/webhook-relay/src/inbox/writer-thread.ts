@@ -36,7 +36,7 @@ function run(request: WriterRequest): unknown {
     case 'prune':
       return writes.prune(request.before);
     case 'writable':
-      return writes.writable();
+      return writes.writable(request.probeBytes);
     case 'close':
       writes.close();
       return true;

@@ -2,6 +2,34 @@
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * The only values the labels below take: nothing a client sends becomes a label, so no request creates a series.
+ * Every series exists (at 0) from the start.
+ */
+export const EVENT_LABELS = ['package', 'registry_package', 'ping', 'other'] as const;
+export type EventLabel = (typeof EVENT_LABELS)[number];
+export const REJECT_REASONS = [
+  'missing_headers',
+  'missing_signature',
+  'bad_signature',
+  'length_required',
+  'too_large',
+  'budget',
+  'timeout',
+  'aborted',
+  'bad_json',
+  'unsupported_media_type',
+  'bad_request',
+  'overloaded',
+  'rate_limited',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** The event label of a verified delivery: its X-GitHub-Event when it is one the relay knows, else `other`. */
+export function eventLabel(event: string): EventLabel {
+  return (EVENT_LABELS as readonly string[]).includes(event) && event !== 'other' ? (event as EventLabel) : 'other';
+}
+
 export function createMetrics() {
   const registry = new Registry();
   /** Read at scrape time; the inbox plugin points them at the inbox. */
@@ -9,18 +37,37 @@ export function createMetrics() {
   // prom-client's default metrics are already named process_* and nodejs_*: with the relay's prefix they become
   // relay_process_cpu_seconds_total, relay_process_resident_memory_bytes, relay_nodejs_heap_size_used_bytes, ….
   collectDefaultMetrics({ register: registry, prefix: 'relay_' });
+  const received = new Counter<'event'>({
+    name: 'relay_deliveries_received_total',
+    help: `Well-signed deliveries, by X-GitHub-Event (${EVENT_LABELS.join(', ')}; any other event is other), counted after the signature check.`,
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  const accepted = new Counter<'event'>({ name: 'relay_deliveries_accepted_total', help: 'Deliveries stored in the inbox, by event (as received).', labelNames: ['event'] as const, registers: [registry] });
+  const rejected = new Counter<'reason'>({
+    name: 'relay_deliveries_rejected_total',
+    help: `Requests refused, by reason (${REJECT_REASONS.join(', ')}).`,
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  for (const event of EVENT_LABELS) {
+    received.inc({ event }, 0);
+    accepted.inc({ event }, 0);
+  }
+  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
+  const ignored = new Counter<'kind'>({ name: 'relay_deliveries_ignored_total', help: 'Well-signed deliveries acknowledged without forwarding, by kind (ping, event).', labelNames: ['kind'] as const, registers: [registry] });
+  for (const kind of ['ping', 'event']) ignored.inc({ kind }, 0);
   return {
     registry,
     probes,
-    received: new Counter({ name: 'relay_deliveries_received_total', help: 'Webhook requests received, by X-GitHub-Event.', labelNames: ['event'] as const, registers: [registry] }),
-    accepted: new Counter({ name: 'relay_deliveries_accepted_total', help: 'Deliveries stored in the inbox, by event.', labelNames: ['event'] as const, registers: [registry] }),
-    rejected: new Counter({
-      name: 'relay_deliveries_rejected_total',
-      help: 'Requests refused, by reason (signature, too_large, bad_json, unsupported_media_type, bad_request, overloaded, rate_limited).',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
-    ignored: new Counter({ name: 'relay_deliveries_ignored_total', help: 'Well-signed deliveries acknowledged without forwarding, by kind.', labelNames: ['kind'] as const, registers: [registry] }),
+    received,
+    accepted,
+    rejected,
+    /** The only way the relay counts a refused request: the reason is one of REJECT_REASONS. */
+    reject(reason: RejectReason): void {
+      rejected.inc({ reason });
+    },
+    ignored,
     duplicates: new Counter({ name: 'relay_deliveries_duplicate_total', help: 'Deliveries whose X-GitHub-Delivery was already stored.', registers: [registry] }),
     forwards: new Counter({
       name: 'relay_forwards_total',

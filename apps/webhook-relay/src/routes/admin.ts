@@ -1,8 +1,11 @@
-// Admin endpoints behind RELAY_ADMIN_TOKEN: list deliveries by status, replay one.
+// Admin endpoints behind RELAY_ADMIN_TOKEN: list deliveries by status, show one, replay one. Never a receiver URL's
+// path (Kargo's receiver hash) or a receiver's body beyond a bounded, masked excerpt.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { classify } from '../github.ts';
 import { RelayError, RelayErrorCode } from '../errors.ts';
+import { redactTargetKey, redactText } from '../forward/redact.ts';
+import type { DeliveryView } from '../inbox/inbox.ts';
 
 const jobSchema = {
   type: 'object',
@@ -33,6 +36,13 @@ const deliverySchema = {
 
 const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, code: { type: 'string' } } } as const;
 
+/** What an admin sees of a delivery: targets by a redacted form, errors as masked excerpts (rows of older versions too). */
+function redacted(d: DeliveryView): DeliveryView {
+  return { ...d, jobs: d.jobs.map((j) => ({ ...j, target: redactTargetKey(j.target), lastError: j.lastError === null ? null : redactText(j.lastError) })) };
+}
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } } } as const;
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -58,14 +68,24 @@ export default function adminRoutes(app: FastifyInstance, { token }: { token: st
         response: { 200: { type: 'object', properties: { deliveries: { type: 'array', items: deliverySchema } } }, '4xx': errorSchema },
       },
     },
-    (request, reply) => reply.send({ deliveries: app.inbox.list(request.query.status, request.query.limit) }),
+    (request, reply) => reply.send({ deliveries: app.inbox.list(request.query.status, request.query.limit).map(redacted) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/deliveries/:id',
+    { schema: { params: idParams, response: { 200: deliverySchema, '4xx': errorSchema } } },
+    (request, reply) => {
+      const found = app.inbox.get(request.params.id);
+      if (found === undefined) throw new RelayError(RelayErrorCode.NotFound, `no delivery ${request.params.id} in the inbox`, { statusCode: 404 });
+      return reply.send(redacted(found));
+    },
   );
 
   app.post<{ Params: { id: string } }>(
     '/deliveries/:id/replay',
     {
       schema: {
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } } },
+        params: idParams,
         response: {
           202: { type: 'object', properties: { delivery: { type: 'string' }, matched: { type: 'array', items: { type: 'string' } }, reason: { type: 'string' } } },
           '4xx': errorSchema,
