@@ -1,8 +1,10 @@
 // The program's `pulumi config` keys: one schema, read once by index.ts, validated before any resource exists.
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { DnsLabelSchema, DnsSubdomainSchema } from '@kargo/model';
 import { z } from 'zod';
+import { DEFAULT_ARGO_ROLLOUTS_VERSION } from './argo-rollouts.ts';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
+import { loadKargoTree, type KargoTree } from './kargo-projects.ts';
 import { loadRelayRoutes, planRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
 
 /** How the chart's self-signed TLS certificates are provided. */
@@ -22,6 +24,18 @@ const dnsSubdomain = DnsSubdomainSchema;
 // Go duration as the chart expects it (`5m0s`, `90s`, `1h`).
 const goDuration = z.string().regex(/^(\d+(\.\d+)?(h|m|s|ms))+$/, 'must be a Go duration such as 5m0s');
 
+/** How Argo Rollouts (the AnalysisTemplate/AnalysisRun CRDs Kargo's verification needs) is provided. */
+export const ArgoRolloutsMode = {
+  /** Install Argo Rollouts with this program, before Kargo. */
+  install: 'install',
+  /** The cluster has it already: install nothing. */
+  existing: 'existing',
+} as const;
+export type ArgoRolloutsMode = (typeof ArgoRolloutsMode)[keyof typeof ArgoRolloutsMode];
+
+/** Where `kargo-env render` writes the kargo/ tree, relative to infra/ (read for its Projects and Stages). */
+export const DEFAULT_KARGO_DIR = '../kargo';
+
 /** Where `kargo-env render` writes the relay's routes, relative to infra/ (Pulumi's working directory). */
 export const DEFAULT_RELAY_ROUTES_FILE = '../kargo/relay/routes.yaml';
 
@@ -35,7 +49,13 @@ export const InfraConfigSchema = z.strictObject({
   namespace: dnsLabel.default('kargo-ns'),
   certManager: z.enum(['existing', 'install', 'none']).default('existing'),
   certManagerVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must be a cert-manager chart version such as v1.19.1').default('v1.19.1'),
+  argoRollouts: z.enum(['install', 'existing']).default('install'),
+  argoRolloutsVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be an argo-rollouts chart version without "v", e.g. 2.41.0')
+    .default(DEFAULT_ARGO_ROLLOUTS_VERSION),
   argocdNamespace: dnsLabel.default('argocd'),
+  kargoDir: z.string().min(1).default(DEFAULT_KARGO_DIR),
   gitRepoURL: z.string().min(1).default('https://github.com/alkon/kargo-gitops-toolkit.git'),
   gitRevision: z.string().min(1).default('main'),
   kargoPath: z
@@ -64,10 +84,73 @@ export const InfraConfigSchema = z.strictObject({
 });
 export type InfraConfig = z.infer<typeof InfraConfigSchema>;
 
+/** Git write credentials for Kargo (`gitCredentials`), checked; the values stay a secret Output. */
+export interface GitCredentials {
+  /** `basic`: username + password (a token); `githubApp`: a GitHub App installation. */
+  readonly kind: 'basic' | 'githubApp';
+  /** The Secret keys, as Kargo v1.11.2 reads them (see GIT_CREDENTIAL_KEYS). */
+  readonly keys: readonly string[];
+  /** The values by key: a secret Output. */
+  readonly data: pulumi.Output<Record<string, string>>;
+}
+
+/**
+ * The keys of a Kargo v1.11.2 Git credentials Secret: pkg/credentials/basic/basic.go reads `username` and
+ * `password`; pkg/credentials/github/app.go reads `githubAppID` (or the newer `githubAppClientID`),
+ * `githubAppInstallationID` and `githubAppPrivateKey` (PEM, plain or base64).
+ */
+export const GIT_CREDENTIAL_KEYS = {
+  basic: ['username', 'password'],
+  githubApp: ['githubAppID', 'githubAppClientID', 'githubAppInstallationID', 'githubAppPrivateKey'],
+} as const;
+
+/**
+ * Checks the JSON of `gitCredentials` and returns its kind and keys, or the problems. Messages name keys, never
+ * values (not even a JSON parser's message, which quotes the text).
+ */
+export function checkGitCredentials(text: string): { ok: true; kind: GitCredentials['kind']; keys: string[] } | { ok: false; problems: string[] } {
+  const where = 'gitCredentials';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, problems: [`${where}: not valid JSON; expected {"username": …, "password": …} or {"githubAppID": …, "githubAppInstallationID": …, "githubAppPrivateKey": …}`] };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, problems: [`${where}: must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`] };
+  }
+  const obj = value as Record<string, unknown>;
+  const given = Object.keys(obj);
+  const basic: readonly string[] = GIT_CREDENTIAL_KEYS.basic;
+  const app: readonly string[] = GIT_CREDENTIAL_KEYS.githubApp;
+  const kind: GitCredentials['kind'] = given.some((k) => app.includes(k)) && !given.some((k) => basic.includes(k)) ? 'githubApp' : 'basic';
+  const problems: string[] = [];
+  if (given.some((k) => app.includes(k)) && given.some((k) => basic.includes(k))) {
+    problems.push(`${where}: mixes username/password with GitHub App keys (${given.filter((k) => app.includes(k)).join(', ')}); use one or the other`);
+  }
+  const unknown = given.filter((k) => !basic.includes(k) && !app.includes(k));
+  if (unknown.length > 0) problems.push(`${where}: unknown key(s) ${unknown.join(', ')}; allowed: ${[...basic, ...app].join(', ')}`);
+  const required = kind === 'basic' ? basic : ['githubAppInstallationID', 'githubAppPrivateKey'];
+  const missing = required.filter((k) => !(k in obj));
+  if (kind === 'githubApp' && !('githubAppID' in obj) && !('githubAppClientID' in obj)) missing.unshift('githubAppID (or githubAppClientID)');
+  if (missing.length > 0) problems.push(`${where}: missing key(s) ${missing.join(', ')}`);
+  if ('githubAppID' in obj && 'githubAppClientID' in obj) problems.push(`${where}: give githubAppID or githubAppClientID, not both`);
+  for (const k of given.filter((k) => basic.includes(k) || app.includes(k))) {
+    const v = obj[k];
+    const numeric = k === 'githubAppID' || k === 'githubAppInstallationID';
+    if (typeof v === 'string' ? v.trim() === '' : !(numeric && typeof v === 'number' && Number.isSafeInteger(v) && v > 0)) {
+      problems.push(`${where}.${k}: must be a non-empty string${numeric ? ' or a positive integer' : ''}`);
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, kind, keys: given.sort() };
+}
+
 /** The secret keys, kept as secret Outputs end to end (never parsed into plain strings here). */
 export interface InfraSecrets {
   readonly adminPassword: pulumi.Output<string> | undefined;
   readonly githubWebhookSecret: pulumi.Output<string> | undefined;
+  /** `gitCredentials`, checked; undefined when not set. */
+  readonly gitCredentials: GitCredentials | undefined;
 }
 
 type Kind = 'boolean' | 'string';
@@ -77,7 +160,10 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   namespace: 'string',
   certManager: 'string',
   certManagerVersion: 'string',
+  argoRollouts: 'string',
+  argoRolloutsVersion: 'string',
   argocdNamespace: 'string',
+  kargoDir: 'string',
   gitRepoURL: 'string',
   gitRevision: 'string',
   kargoPath: 'string',
@@ -106,6 +192,8 @@ export interface InfraSettings {
   readonly secrets: InfraSecrets;
   /** The relay's routes file, read and checked; only when the relay will be installed. */
   readonly relayRoutes: RelayRoutesSource | undefined;
+  /** The rendered kargo/ tree's Projects and Stages (`kargoDir`); only when Kargo is on. */
+  readonly kargoTree: KargoTree | undefined;
 }
 
 /**
@@ -126,6 +214,7 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
   }
   // Removed keys are reported rather than ignored, so an old stack config cannot silently mean something else.
   for (const [key, why] of Object.entries(REMOVED_KEYS)) if (cfg.get(key) !== undefined) problems.push(`${key}: no longer a setting; ${why}`);
+  const gitCredentials = readGitCredentials(cfg, problems);
   const parsed = InfraConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(config)'}: ${issue.message}`);
@@ -136,6 +225,7 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
     });
   }
   const config = parsed.data;
+  const kargoTree = config.enableKargo ? loadKargoTree(config.kargoDir, baseDir) : undefined;
   const relayRoutes = config.enableKargo && config.enableRelay ? loadRelayRoutes(config.relayRoutesFile, baseDir) : undefined;
   // Checked against the installation here too, so a mismatch stops the program before any resource exists.
   if (relayRoutes !== undefined) {
@@ -143,7 +233,34 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
   }
   return {
     config,
-    secrets: { adminPassword: cfg.getSecret('adminPassword'), githubWebhookSecret: cfg.getSecret('githubWebhookSecret') },
+    secrets: { adminPassword: cfg.getSecret('adminPassword'), githubWebhookSecret: cfg.getSecret('githubWebhookSecret'), gitCredentials },
     relayRoutes,
+    kargoTree,
   };
+}
+
+// Internal to @pulumi/pulumi (runtime/config.ts), hence looked up rather than imported; undefined if it ever goes.
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+
+/** `gitCredentials`: checked now (problems go to `problems`), its values read only as a secret Output. */
+function readGitCredentials(cfg: pulumi.Config, problems: string[]): GitCredentials | undefined {
+  const fullKey = `${cfg.name}:gitCredentials`;
+  // The text is read here only to check its shape; no part of it goes into a message or a plain value.
+  const text = pulumi.runtime.getConfig(fullKey);
+  if (text === undefined) return undefined;
+  if (isConfigSecret !== undefined && !isConfigSecret(fullKey)) {
+    problems.push("gitCredentials: stored in plain text; set it again with `pulumi config set --secret gitCredentials '{...}'`");
+    return undefined;
+  }
+  const checked = checkGitCredentials(text);
+  if (!checked.ok) {
+    problems.push(...checked.problems);
+    return undefined;
+  }
+  const secret = cfg.requireSecret('gitCredentials');
+  const data = secret.apply((t) => {
+    const obj = JSON.parse(t) as Record<string, string | number>;
+    return Object.fromEntries(checked.keys.map((k) => [k, String(obj[k])]));
+  });
+  return { kind: checked.kind, keys: checked.keys, data: pulumi.secret(data) };
 }

@@ -9,6 +9,10 @@ export const InfraErrorCode = {
   RoutesMismatch: 'KARGO_INFRA_ROUTES_MISMATCH',
   /** Kargo's external webhooks certificate Secret has no `ca.crt` to copy for the relay. */
   KargoCaMissing: 'KARGO_INFRA_KARGO_CA_MISSING',
+  /** The rendered kargo/ tree (`kargoDir`) cannot be read or holds no Kargo Project. */
+  InvalidKargoTree: 'KARGO_INFRA_INVALID_KARGO_TREE',
+  /** The cluster's `applications.argoproj.io` CRD is not Argo CD's (no served `argoproj.io/v1alpha1` Application). */
+  ArgoCdMissing: 'KARGO_INFRA_ARGOCD_MISSING',
   /** A component was given props that cannot produce a valid object (names the object). */
   InvalidProps: 'KARGO_INFRA_INVALID_PROPS',
 } as const;

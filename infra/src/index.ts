@@ -1,10 +1,17 @@
 // Public surface of the infra components, for other Pulumi programs.
+export { ARGOCD_APPLICATIONS_CRD, checkArgoCdApplicationsCrd, requireArgoCd } from './argo-cd.ts';
+export { ARGO_ROLLOUTS_CHART, ARGO_ROLLOUTS_REPO, ArgoRollouts, DEFAULT_ARGO_ROLLOUTS_VERSION, type ArgoRolloutsArgs } from './argo-rollouts.ts';
 export { CertManager, type CertManagerArgs } from './cert-manager.ts';
 export {
+  ArgoRolloutsMode,
   CertManagerMode,
+  checkGitCredentials,
+  DEFAULT_KARGO_DIR,
+  GIT_CREDENTIAL_KEYS,
   InfraConfigSchema,
   DEFAULT_RELAY_ROUTES_FILE,
   readInfraConfig,
+  type GitCredentials,
   type InfraConfig,
   type InfraSecrets,
   type InfraSettings,
@@ -20,6 +27,17 @@ export {
   kargoTlsValues,
   type KargoInstallationArgs,
 } from './kargo-installation.ts';
+export {
+  GIT_CREDENTIALS_SECRET,
+  GIT_CRED_TYPE_LABEL,
+  KargoProjects,
+  loadKargoTree,
+  missingGitCredentialsWarning,
+  PROJECT_NAMESPACE_LABEL,
+  type KargoProjectsArgs,
+  type KargoTree,
+  type RenderedStage,
+} from './kargo-projects.ts';
 export {
   checkRelayRoutes,
   loadRelayRoutes,

@@ -29,7 +29,7 @@ export interface KargoInstallationArgs {
   readonly minReconciliationInterval?: string;
   /** `controller.images.cache.cacheByTagPolicy`. @default `Allow` */
   readonly imageCacheByTagPolicy?: 'Allow' | 'Forbid' | 'Require' | 'Force';
-  /** Resources the chart must wait for (e.g. the cert-manager install). */
+  /** Resources the chart must wait for (the cert-manager and Argo Rollouts installs, the Argo CD check). */
   readonly releaseDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -57,9 +57,16 @@ export function kargoChartValues(args: KargoInstallationArgs): Record<string, un
       ...tls.api,
       secret: { name: ADMIN_SECRET_NAME },
       adminAccount: { enabled: true, tokenTTL: '24h' },
+      // Stated rather than left to the chart's default (true): the API server creates/updates AnalysisTemplates
+      // only with it; like the controller it checks for the CRDs once at start-up (cmd/controlplane/api.go).
+      rollouts: { integrationEnabled: true },
     },
     controller: {
       argocd: { integrationEnabled: true, namespace: args.argocdNamespace ?? 'argocd' },
+      // Stage verification runs AnalysisRuns through it. Kargo v1.11.2 checks for the Rollouts CRDs once, at
+      // controller start-up (cmd/controlplane/controller.go), and turns the integration off for the life of the
+      // process when they are missing: the release therefore depends on Argo Rollouts (argo-rollouts.ts).
+      rollouts: { integrationEnabled: true },
       reconcilers: { warehouses: { minReconciliationInterval: args.minReconciliationInterval ?? '5m0s' } },
       images: { cache: { cacheByTagPolicy: args.imageCacheByTagPolicy ?? 'Allow', maxEntries: 100000 } },
     },

@@ -27,8 +27,11 @@ export interface WebhookRelayArgs {
   readonly receiverName?: string;
   /** Secret (key `secret`) each ProjectConfig's receiver references. @default `kargo-ghcr-webhook` */
   readonly receiverSecretName?: string;
-  /** Create each Project namespace, labelled so Kargo adopts it. @default true */
-  readonly createProjectNamespaces?: boolean;
+  /**
+   * The Project namespaces created elsewhere (KargoProjects), by Project: a receiver Secret goes into its namespace
+   * and waits for it. A Project not in it gets its Secret in the namespace of its name, which must exist.
+   */
+  readonly projectNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
   /** Whether Kargo's external webhooks server serves HTTPS (self-signed through cert-manager). */
   readonly kargoWebhooksTls: boolean;
   /** The chart's certificate Secret of the external webhooks server (its `ca.crt` is copied for `caFile`). */
@@ -139,16 +142,7 @@ export class WebhookRelay extends pulumi.ComponentResource {
     // `kargoWebhook` targets and GitHub-direct deliveries to Kargo both verify.
     const receiverDeps: pulumi.Resource[] = [];
     for (const project of plan.projects) {
-      const ns =
-        args.createProjectNamespaces === false
-          ? undefined
-          : new k8s.core.v1.Namespace(
-              `${name}-project-${project}`,
-              // Kargo adopts an existing namespace for a Project only with this label.
-              { metadata: { name: project, labels: { 'kargo.akuity.io/project': 'true' } } },
-              parent,
-            );
-      if (ns !== undefined) receiverDeps.push(ns);
+      const ns = args.projectNamespaces?.get(project);
       receiverDeps.push(
         new k8s.core.v1.Secret(
           `${name}-receiver-${project}`,
@@ -161,7 +155,7 @@ export class WebhookRelay extends pulumi.ComponentResource {
             type: 'Opaque',
             stringData: { secret: pulumi.secret(receiverSecret) },
           },
-          parent,
+          { parent: this, dependsOn: ns === undefined ? [] : [ns] },
         ),
       );
     }

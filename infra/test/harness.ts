@@ -43,6 +43,8 @@ export interface ProgramRun {
   readonly reads: Read[];
   readonly outputs: Record<string, unknown>;
   readonly secretOutputs: Set<string>;
+  /** Messages the program logged with pulumi.log.warn. */
+  readonly warnings: string[];
   find(type: string, name: string): Registration;
   urnOf(r: Registration): string;
 }
@@ -65,9 +67,18 @@ export type ExistingObjects = Record<string, Record<string, Record<string, unkno
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
-/** What the mock cluster holds by default: the certificate Secret cert-manager writes for Kargo's webhooks server. */
+/** Argo CD's Application CRD as the mock cluster serves it (the prerequisite the program checks). */
+export const MOCK_ARGOCD_APPLICATIONS_CRD = {
+  spec: { group: 'argoproj.io', names: { kind: 'Application', plural: 'applications' }, scope: 'Namespaced', versions: [{ name: 'v1alpha1', served: true, storage: true }] },
+};
+
+/**
+ * What the mock cluster holds by default: Argo CD's Application CRD and the certificate Secret cert-manager writes
+ * for Kargo's webhooks server.
+ */
 export function defaultExisting(namespace = 'kargo-ns'): ExistingObjects {
   return {
+    'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition': { 'applications.argoproj.io': MOCK_ARGOCD_APPLICATIONS_CRD },
     'kubernetes:core/v1:Secret': {
       [`${namespace}/kargo-external-webhooks-server-cert`]: {
         type: 'kubernetes.io/tls',
@@ -123,7 +134,8 @@ export async function runProgram(
           // A read (`Resource.get`): answer from the mock cluster, like the provider would, or fail as it would.
           const found = existing[args.type]?.[args.id];
           if (found === undefined) throw new Error(`${args.type} ${args.id} not found`);
-          return { id: args.id, state: { ...found, metadata: { name: args.id.split('/').pop(), namespace: args.id.split('/')[0] } } };
+          const [ns, objectName] = args.id.includes('/') ? args.id.split('/') : [undefined, args.id];
+          return { id: args.id, state: { ...found, metadata: { name: objectName, ...(ns === undefined ? {} : { namespace: ns }) } } };
         }
         const reg = byName.get(`${args.type}::${args.name}`);
         if (reg !== undefined) reg.inputs = unwrapSecrets(inputs) as Record<string, unknown>;
@@ -163,7 +175,17 @@ export async function runProgram(
   for (const [k, v] of Object.entries(config)) all[`kargo-infra:${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `kargo-infra:${k}`));
 
-  const program = (await import('../index.ts')) as Record<string, unknown>;
+  const warnings: string[] = [];
+  const warn = vi.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
+    warnings.push(msg);
+    return Promise.resolve();
+  });
+  let program: Record<string, unknown>;
+  try {
+    program = await import('../index.ts');
+  } finally {
+    warn.mockRestore();
+  }
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();
   for (const [k, v] of Object.entries(program)) {
@@ -184,6 +206,7 @@ export async function runProgram(
     reads,
     outputs,
     secretOutputs,
+    warnings,
     urnOf,
     find(type, name) {
       const r = byName.get(`${type}::${name}`);
@@ -191,6 +214,11 @@ export async function runProgram(
       return r;
     },
   };
+}
+
+/** Whether a wire value is wrapped as a secret. */
+export function isSecretWire(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
 /** Every string in a wire object that is NOT inside a secret wrapper. */

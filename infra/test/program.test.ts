@@ -16,6 +16,9 @@ const T = {
   configs: 'kargo:infra:KargoConfigsApp',
   relay: 'kargo:infra:WebhookRelay',
   certManager: 'kargo:infra:CertManager',
+  rollouts: 'kargo:infra:ArgoRollouts',
+  projects: 'kargo:infra:KargoProjects',
+  crd: 'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition',
   ns: 'kubernetes:core/v1:Namespace',
   secret: 'kubernetes:core/v1:Secret',
   release: 'kubernetes:helm.sh/v3:Release',
@@ -78,6 +81,9 @@ describe('enableKargo', () => {
     const run = await enabled();
     expect(triples(run)).toEqual(
       [
+        `${T.rollouts} argo-rollouts <- `,
+        `${T.ns} argo-rollouts-namespace <- argo-rollouts`,
+        `${T.release} argo-rollouts <- argo-rollouts`,
         `${T.kargo} kargo <- `,
         `${T.ns} kargo-namespace <- kargo`,
         `${T.password} kargo-admin-password <- kargo`,
@@ -90,7 +96,8 @@ describe('enableKargo', () => {
         `${T.password} ${R}-github-webhook-secret <- ${R}`,
         `${T.password} ${R}-kargo-receiver-secret <- ${R}`,
         `${T.password} ${R}-admin-token <- ${R}`,
-        `${T.ns} ${R}-project-flask-app <- ${R}`,
+        `${T.projects} kargo-projects <- `,
+        `${T.ns} kargo-projects-namespace-flask-app <- kargo-projects`,
         `${T.secret} ${R}-receiver-flask-app <- ${R}`,
         `${T.secret} ${R}-secret <- ${R}`,
         `kubernetes:core/v1:ServiceAccount ${R}-serviceaccount-${R} <- ${R}`,
@@ -175,7 +182,7 @@ describe('Kargo chart', () => {
       expect(secrets.length).toBeGreaterThanOrEqual(6);
       // The private key of Kargo's webhooks certificate never leaves its Secret (only the CA is copied).
       secrets.push(MOCK_KARGO_TLS_KEY, Buffer.from(MOCK_KARGO_TLS_KEY).toString('base64'));
-      expect(run.reads.map((r) => r.id)).toEqual(['kargo-ns/kargo-external-webhooks-server-cert']);
+      expect(run.reads.map((r) => r.id)).toEqual(['applications.argoproj.io', 'kargo-ns/kargo-external-webhooks-server-cert']);
       for (const r of run.resources) {
         const plain = plainStrings(r.wire).join('\n');
         for (const s of secrets) expect(plain.includes(s), `${r.type} ${r.name} carries a secret in plain text`).toBe(false);
@@ -320,12 +327,12 @@ describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-en
     expect(triples(receiver)).toEqual(
       [...triples(kubernetes).filter((t) => !rbac.includes(t)), `${T.configMap} ${R}-kargo-ca <- ${R}`].sort(),
     );
-    expect(kubernetes.reads).toEqual([]);
+    expect(kubernetes.reads.filter((r) => r.type === T.secret)).toEqual([]);
     // The chart's certificate Secret in Kargo's namespace, read once the release is ready.
-    expect(receiver.reads.map((r) => `${r.type} ${r.name} ${r.id} <- ${parentName(r)}`)).toEqual([
+    expect(receiver.reads.filter((r) => r.type === T.secret).map((r) => `${r.type} ${r.name} ${r.id} <- ${parentName(r)}`)).toEqual([
       `${T.secret} ${R}-kargo-webhooks-cert kargo-ns/kargo-external-webhooks-server-cert <- ${R}`,
     ]);
-    expect(receiver.reads[0]?.dependencies).toContain(receiver.urnOf(receiver.find(T.release, 'kargo')));
+    expect(receiver.reads.find((r) => r.type === T.secret)?.dependencies).toContain(receiver.urnOf(receiver.find(T.release, 'kargo')));
   });
 
   test('the routes file is mounted verbatim and asks for the receiver, not the Warehouse', async () => {
@@ -370,7 +377,7 @@ describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-en
 
   test('certManager=none with an http baseURL: no CA read, no CA ConfigMap, no RBAC', async () => {
     const run = await enabled({ certManager: 'none', relayRoutesFile: routesFile(HTTP_RECEIVER_ROUTES) });
-    expect(run.reads).toEqual([]);
+    expect(run.reads.map((r) => r.id)).toEqual(['applications.argoproj.io']);
     expect(run.resources.filter((r) => r.type === T.configMap).map((r) => r.name)).toEqual([`${R}-configmap-${R}-routes`]);
     expect(run.resources.filter((r) => r.type === T.role || r.type === T.roleBinding)).toEqual([]);
     expect(run.find(T.secret, `${R}-secret`).inputs.stringData).toHaveProperty('KARGO_RECEIVER_SECRET');
@@ -388,7 +395,13 @@ describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-en
       certManager: 'none',
     });
     expect(run.resources.filter((r) => r.name.startsWith(`${R}-receiver-`)).map((r) => r.name)).toEqual([`${R}-receiver-alpha`, `${R}-receiver-beta`, `${R}-receiver-gamma`]);
-    expect(run.resources.filter((r) => r.type === T.ns && r.name.startsWith(`${R}-project-`)).map((r) => r.name)).toEqual([`${R}-project-alpha`, `${R}-project-beta`, `${R}-project-gamma`]);
+    // The routed Projects and the rendered tree's (flask-app) each get a namespace.
+    expect(run.resources.filter((r) => r.type === T.ns && parentName(r) === 'kargo-projects').map((r) => r.name)).toEqual(
+      ['alpha', 'beta', 'flask-app', 'gamma'].map((p) => `kargo-projects-namespace-${p}`),
+    );
+    for (const p of ['alpha', 'beta', 'gamma']) {
+      expect(run.find(T.secret, `${R}-receiver-${p}`).dependencies).toContain(run.urnOf(run.find(T.ns, `kargo-projects-namespace-${p}`)));
+    }
     expect(Object.keys(run.find(T.secret, `${R}-secret`).inputs.stringData as object).sort()).toEqual(['HOOK_SECRET', 'admin-token', 'github-webhook-secrets']);
     expect(run.resources.filter((r) => r.type === T.role).map((r) => (r.inputs.metadata as { namespace: string }).namespace)).toEqual(['gamma']);
   });
@@ -464,7 +477,10 @@ describe('each config key has its effect', () => {
       expect((run.outputs.webhookReceiverPaths as Record<string, string>)['flask-app']).toBe(`/github/${createHash('sha256').update(`flask-appregistry${receiver}`).digest('hex')}`);
     }],
     ['webhookSecretName', 'ghcr-hook', (run) => expect((run.find(T.secret, `${R}-receiver-flask-app`).inputs.metadata as Loose).name).toBe('ghcr-hook')],
-    ['createProjectNamespaces', 'false', (run) => expect(() => run.find(T.ns, `${R}-project-flask-app`)).toThrow()],
+    ['createProjectNamespaces', 'false', (run) => {
+      expect(run.resources.filter((r) => r.type === T.ns && parentName(r) === 'kargo-projects')).toEqual([]);
+      expect((run.find(T.secret, `${R}-receiver-flask-app`).inputs.metadata as Loose).namespace).toBe('flask-app');
+    }],
     ['relayRoutesFile', routesFile('routes:\n  - image: ghcr.io/x/y\n    targets: [{ kubernetes: { namespace: p1, warehouse: w1 } }]\n'), (run) => {
       expect(run.find(T.role, `${R}-role-p1-${R}-warehouses`)).toBeDefined();
       expect(run.find(T.secret, `${R}-receiver-p1`)).toBeDefined();
