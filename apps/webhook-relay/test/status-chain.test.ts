@@ -1,27 +1,20 @@
 // A delivery's reported status follows the whole coalescing chain (issue 13, defect 1), checked against what a real
 // loopback Kargo receiver got, with the built relay as a real process: failures, give-up, and SIGKILL + restart.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { request } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KargoReceiverPeer } from './peers/kargo-receiver.ts';
-import { delivery, SECRET, tempDir, waitFor, writeRoutes, type SignedDelivery } from './helper.ts';
+import { delivery, tempDir, waitFor, type SignedDelivery } from './helper.ts';
 import { ghcrPackage } from './github-payloads.ts';
+import { RECEIVER_SECRET, requireBuiltRelay, startRelayProcess, type RelayProcess } from './relay-process.ts';
 
-const MAIN = resolve(import.meta.dirname, '../dist/main.js');
-const RECEIVER_SECRET = 'kargo-receiver-secret';
 const ADMIN = 'chain-admin-token';
 /** One image per chain length: chain length L = L+1 deliveries, each coalesced into the next. */
 const CHAINS = [1, 2, 5] as const;
 const IMAGES = CHAINS.map((length) => `ghcr.io/acme/chain-${length}`);
 
-interface Relay {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly logs: string[];
-}
+type Relay = RelayProcess;
 
 interface ListedJob {
   readonly id: number;
@@ -39,53 +32,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error('run `npx -y pnpm@12 --filter @kargo/webhook-relay... build` first: this test starts dist/main.js');
-});
+beforeAll(requireBuiltRelay);
 
-async function startRelay(dir: string, peer: KargoReceiverPeer, env: Record<string, string> = {}): Promise<Relay> {
-  const routesFile = writeRoutes(dir, { routes: IMAGES.map((image) => ({ image, targets: [{ kargoWebhook: { url: peer.url, secretEnv: 'KARGO_RECEIVER_SECRET' } }] })) });
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      GITHUB_WEBHOOK_SECRETS: SECRET,
-      RELAY_ROUTES_FILE: routesFile,
-      RELAY_DATA_DIR: join(dir, 'data'),
-      RELAY_ADMIN_TOKEN: ADMIN,
-      KARGO_RECEIVER_SECRET: RECEIVER_SECRET,
-      RELAY_COALESCE_WINDOW_MS: '0',
-      RELAY_RETRY_BASE_MS: '50',
-      RELAY_RETRY_MAX_MS: '200',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
-  let buffered = '';
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${logs.join('')}`)), 10_000);
-    child.stdout.on('data', (c: Buffer) => {
-      buffered += c.toString();
-      logs.push(c.toString());
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffered);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolvePromise(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`relay exited with ${String(code)}:\n${logs.join('')}`));
-    });
-  });
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, url, logs };
+function startRelay(dir: string, peer: KargoReceiverPeer, env: Record<string, string> = {}): Promise<Relay> {
+  return startRelayProcess(dir, peer, IMAGES, { RELAY_ADMIN_TOKEN: ADMIN, RELAY_RETRY_MAX_MS: '200', ...env }, (kill) => cleanups.push(kill));
 }
 
 async function send(relay: Relay, d: SignedDelivery): Promise<number> {
