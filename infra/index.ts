@@ -76,7 +76,19 @@ function build(c: InfraConfig, s: InfraSecrets, tree: KargoTree, routes: RelayRo
           kargoWebhooksTls: kargo.externalWebhooksTls,
           kargoWebhooksCertSecret: KARGO_EXTERNAL_WEBHOOKS_CERT_SECRET,
           kargoRelease: kargo.release,
-          ingress: c.relayIngressHost === undefined ? undefined : { host: c.relayIngressHost, className: c.relayIngressClassName },
+          ingress:
+            c.relayIngressHost === undefined
+              ? undefined
+              : { host: c.relayIngressHost, className: c.relayIngressClassName, tlsSecretName: c.relayIngressTlsSecret, clusterIssuer: c.relayIngressClusterIssuer },
+          network: {
+            ingressNamespaceSelector: c.relayIngressNamespaceSelector,
+            monitoringNamespaceSelector: c.relayMonitoringNamespaceSelector,
+            apiServerCidrs: c.relayApiServerCidrs,
+          },
+          sweeper:
+            s.relayGithubToken === undefined || c.relayGithubHookId === undefined
+              ? undefined
+              : { token: s.relayGithubToken, hookId: c.relayGithubHookId, repo: c.relayGithubHookRepo, org: c.relayGithubHookOrg },
           storage: { size: c.relayStorageSize, className: c.relayStorageClassName },
           dependsOn: [kargo.release],
         },

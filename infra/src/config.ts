@@ -23,6 +23,24 @@ const dnsLabel = DnsLabelSchema;
 const dnsSubdomain = DnsSubdomainSchema;
 // Go duration as the chart expects it (`5m0s`, `90s`, `1h`).
 const goDuration = z.string().regex(/^(\d+(\.\d+)?(h|m|s|ms))+$/, 'must be a Go duration such as 5m0s');
+// A namespace selector: a namespace's name (matched on its `kubernetes.io/metadata.name` label) or `key=value[,key=value]`.
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const selectorPairs = (text: string) => text.split(',').map((pair) => pair.trim().split('='));
+const namespaceSelector = z
+  .string()
+  .refine(
+    (text) => (text.includes('=') ? selectorPairs(text).every(([k, v, ...rest]) => rest.length === 0 && LABEL_KEY.test(k ?? '') && LABEL_VALUE.test(v ?? '')) : DnsLabelSchema.safeParse(text).success),
+    'must be a namespace name or labels key=value[,key=value]',
+  )
+  .transform((text): Record<string, string> =>
+    text.includes('=') ? Object.fromEntries(selectorPairs(text).map(([k, v]) => [k ?? '', v ?? ''])) : { 'kubernetes.io/metadata.name': text },
+  );
+// Comma-separated CIDRs.
+const cidrList = z
+  .string()
+  .transform((text) => text.split(',').map((c) => c.trim()))
+  .pipe(z.array(z.union([z.cidrv4(), z.cidrv6()], { error: 'must be CIDRs such as 172.18.0.2/32, comma-separated' })).min(1));
 
 /** How Argo Rollouts (the AnalysisTemplate/AnalysisRun CRDs Kargo's verification needs) is provided. */
 export const ArgoRolloutsMode = {
@@ -69,6 +87,17 @@ export const InfraConfigSchema = z.strictObject({
   relayImage: z.string().regex(/^\S+[:@]\S+$/, 'must be an image reference with a tag or digest').default('ghcr.io/alkon/kargo-webhook-relay:0.1.0'),
   relayIngressHost: dnsSubdomain.optional(),
   relayIngressClassName: dnsSubdomain.optional(),
+  // The Ingress's TLS: a kubernetes.io/tls Secret in the relay's namespace, and/or a cert-manager ClusterIssuer writing it.
+  relayIngressTlsSecret: dnsSubdomain.optional(),
+  relayIngressClusterIssuer: dnsSubdomain.optional(),
+  // The relay's NetworkPolicy: who may reach its HTTP port (the metrics share it), and where the API server is.
+  relayIngressNamespaceSelector: namespaceSelector.prefault('ingress-nginx'),
+  relayMonitoringNamespaceSelector: namespaceSelector.prefault('monitoring'),
+  relayApiServerCidrs: cidrList.prefault('0.0.0.0/0'),
+  // The sweeper's GitHub hook (with the secret relayGithubToken): its numeric id, and its repository or organisation.
+  relayGithubHookId: z.string().regex(/^\d+$/, 'must be the numeric hook id').optional(),
+  relayGithubHookRepo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/repo').optional(),
+  relayGithubHookOrg: z.string().min(1).optional(),
   // The inbox volume: ~17 KB per delivery kept for RELAY_RETENTION_HOURS (payload segments) plus its index rows.
   relayStorageSize: z
     .string()
@@ -151,6 +180,8 @@ export interface InfraSecrets {
   readonly githubWebhookSecret: pulumi.Output<string> | undefined;
   /** `gitCredentials`, checked; undefined when not set. */
   readonly gitCredentials: GitCredentials | undefined;
+  /** `relayGithubToken`: the relay sweeper's GitHub token (with `relayGithubHookId` and a repo or org); undefined when not set. */
+  readonly relayGithubToken: pulumi.Output<string> | undefined;
 }
 
 type Kind = 'boolean' | 'string';
@@ -173,6 +204,14 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   relayImage: 'string',
   relayIngressHost: 'string',
   relayIngressClassName: 'string',
+  relayIngressTlsSecret: 'string',
+  relayIngressClusterIssuer: 'string',
+  relayIngressNamespaceSelector: 'string',
+  relayMonitoringNamespaceSelector: 'string',
+  relayApiServerCidrs: 'string',
+  relayGithubHookId: 'string',
+  relayGithubHookRepo: 'string',
+  relayGithubHookOrg: 'string',
   relayStorageSize: 'string',
   relayStorageClassName: 'string',
   relayRoutesFile: 'string',
@@ -215,6 +254,10 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
   // Removed keys are reported rather than ignored, so an old stack config cannot silently mean something else.
   for (const [key, why] of Object.entries(REMOVED_KEYS)) if (cfg.get(key) !== undefined) problems.push(`${key}: no longer a setting; ${why}`);
   const gitCredentials = readGitCredentials(cfg, problems);
+  const relayGithubToken = readRelayGithubToken(cfg, raw, problems);
+  for (const key of ['relayIngressTlsSecret', 'relayIngressClusterIssuer']) {
+    if (raw[key] !== undefined && raw.relayIngressHost === undefined) problems.push(`${key}: the relay's Ingress TLS needs relayIngressHost`);
+  }
   const parsed = InfraConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(config)'}: ${issue.message}`);
@@ -233,7 +276,7 @@ export function readInfraConfig(cfg: pulumi.Config, baseDir: string = process.cw
   }
   return {
     config,
-    secrets: { adminPassword: cfg.getSecret('adminPassword'), githubWebhookSecret: cfg.getSecret('githubWebhookSecret'), gitCredentials },
+    secrets: { adminPassword: cfg.getSecret('adminPassword'), githubWebhookSecret: cfg.getSecret('githubWebhookSecret'), gitCredentials, relayGithubToken },
     relayRoutes,
     kargoTree,
   };
@@ -263,4 +306,27 @@ function readGitCredentials(cfg: pulumi.Config, problems: string[]): GitCredenti
     return Object.fromEntries(checked.keys.map((k) => [k, String(obj[k])]));
   });
   return { kind: checked.kind, keys: checked.keys, data: pulumi.secret(data) };
+}
+
+/**
+ * `relayGithubToken` (secret) enables the relay's sweeper, which needs `relayGithubHookId` and exactly one of
+ * `relayGithubHookRepo` or `relayGithubHookOrg`; those keys without the token are reported too (they would do nothing).
+ */
+function readRelayGithubToken(cfg: pulumi.Config, raw: Record<string, unknown>, problems: string[]): pulumi.Output<string> | undefined {
+  const fullKey = `${cfg.name}:relayGithubToken`;
+  const set = pulumi.runtime.getConfig(fullKey) !== undefined;
+  const hookKeys = ['relayGithubHookId', 'relayGithubHookRepo', 'relayGithubHookOrg'].filter((k) => raw[k] !== undefined);
+  if (!set) {
+    if (hookKeys.length > 0) problems.push(`${hookKeys.join(', ')}: only used by the sweeper, which the secret relayGithubToken enables`);
+    return undefined;
+  }
+  if (isConfigSecret !== undefined && !isConfigSecret(fullKey)) {
+    problems.push('relayGithubToken: stored in plain text; set it again with `pulumi config set --secret relayGithubToken <token>`');
+    return undefined;
+  }
+  if (raw.relayGithubHookId === undefined) problems.push('relayGithubHookId: relayGithubToken enables the sweeper, which needs the GitHub hook id');
+  if ((raw.relayGithubHookRepo === undefined) === (raw.relayGithubHookOrg === undefined)) {
+    problems.push('relayGithubHookRepo: the sweeper needs exactly one of relayGithubHookRepo (owner/repo) or relayGithubHookOrg');
+  }
+  return cfg.requireSecret('relayGithubToken');
 }

@@ -5,7 +5,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { kargoReceiverPath } from '@kargo/model';
-import { RelaySecretKey, relayWorkloadObjects, type RelayWorkloadObject } from '@kargo/render';
+import { RelaySecretKey, relayIngressTls, relayWorkloadObjects, type RelayNetworkProps, type RelayWorkloadObject } from '@kargo/render';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
 import { planRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
 
@@ -41,7 +41,20 @@ export interface WebhookRelayArgs {
    * all in the preview of a first install, when it does not exist yet).
    */
   readonly kargoRelease?: pulumi.CustomResource;
-  readonly ingress?: { readonly host: string; readonly className?: string | undefined } | undefined;
+  /**
+   * The public Ingress for `/webhooks/github`. TLS from the Secret `tlsSecretName` and/or a cert-manager ClusterIssuer
+   * (`cert-manager.io/cluster-issuer`, writing `tlsSecretName` or `<name>-tls`); the URL is https only with TLS.
+   */
+  readonly ingress?:
+    | { readonly host: string; readonly className?: string | undefined; readonly tlsSecretName?: string | undefined; readonly clusterIssuer?: string | undefined }
+    | undefined;
+  /** The NetworkPolicy's peers: ingress controller and monitoring namespaces, the API server's CIDRs. @default render's */
+  readonly network?: RelayNetworkProps | undefined;
+  /**
+   * The sweeper (redelivers what GitHub failed to deliver): its GitHub token goes into the relay Secret, and the
+   * NetworkPolicy lets the relay reach GitHub's API over HTTPS. @default none (no GitHub egress)
+   */
+  readonly sweeper?: { readonly token: pulumi.Input<string>; readonly hookId: string; readonly repo?: string | undefined; readonly org?: string | undefined } | undefined;
   /** The inbox volume's size and StorageClass. @default `1Gi`, the cluster's default class */
   readonly storage?: { readonly size?: string | undefined; readonly className?: string | undefined };
   /** Resources the workload waits for (the Kargo release: CRDs and the webhook server). */
@@ -116,7 +129,7 @@ function withPodAnnotation(m: Extract<RelayWorkloadObject, { kind: 'Deployment' 
 export class WebhookRelay extends pulumi.ComponentResource {
   /** GitHub's webhook secret (secret output): paste it into the GitHub hook. */
   readonly githubWebhookSecret: pulumi.Output<string>;
-  /** Where GitHub delivers: the public Ingress URL, or the in-cluster Service URL. */
+  /** Where GitHub delivers: the public Ingress URL (https with TLS, http without), or the in-cluster Service URL. */
   readonly url: string;
   /** Kargo receiver path per Project (secret output: it is derived from the receiver secret). */
   readonly receiverPaths: pulumi.Output<Record<string, string>>;
@@ -170,6 +183,7 @@ export class WebhookRelay extends pulumi.ComponentResource {
           [RelaySecretKey.adminToken]: pulumi.secret(adminToken),
           // The workload reads each receiver target's `secretEnv` from the key of that name.
           ...Object.fromEntries(plan.secretEnvs.map((env) => [env, pulumi.secret(receiverSecret)])),
+          ...(args.sweeper === undefined ? {} : { [RelaySecretKey.githubToken]: pulumi.secret(args.sweeper.token) }),
         },
       },
       parent,
@@ -195,6 +209,16 @@ export class WebhookRelay extends pulumi.ComponentResource {
       caChecksum = ca.apply((pem) => createHash('sha256').update(pem).digest('hex'));
     }
 
+    const ingress =
+      args.ingress === undefined
+        ? undefined
+        : {
+            host: args.ingress.host,
+            ...(args.ingress.className === undefined ? {} : { className: args.ingress.className }),
+            ...(args.ingress.tlsSecretName === undefined ? {} : { tlsSecretName: args.ingress.tlsSecretName }),
+            ...(args.ingress.clusterIssuer === undefined ? {} : { clusterIssuer: args.ingress.clusterIssuer }),
+          };
+    const sweeper = args.sweeper;
     const manifests = relayWorkloadObjects({
       name,
       namespace: args.namespace,
@@ -205,9 +229,11 @@ export class WebhookRelay extends pulumi.ComponentResource {
       ...(plan.needsKargoCa ? { caBundle: { configMapName: caName } } : {}),
       ...(args.storage?.size === undefined ? {} : { storageSize: args.storage.size }),
       ...(args.storage?.className === undefined ? {} : { storageClassName: args.storage.className }),
-      ...(args.ingress === undefined
+      ...(ingress === undefined ? {} : { ingress }),
+      ...(args.network === undefined ? {} : { network: args.network }),
+      ...(sweeper === undefined
         ? {}
-        : { ingress: { host: args.ingress.host, ...(args.ingress.className === undefined ? {} : { className: args.ingress.className }) } }),
+        : { sweeper: { hookId: sweeper.hookId, ...(sweeper.repo === undefined ? {} : { repo: sweeper.repo }), ...(sweeper.org === undefined ? {} : { org: sweeper.org }) } }),
     });
     const deps = [relaySecret, ...receiverDeps, ...caDeps, ...(args.dependsOn ?? [])];
     for (const m of manifests) {
@@ -218,7 +244,8 @@ export class WebhookRelay extends pulumi.ComponentResource {
     }
 
     this.githubWebhookSecret = pulumi.secret(github);
-    this.url = args.ingress === undefined ? `http://${name}.${args.namespace}.svc/webhooks/github` : `https://${args.ingress.host}/webhooks/github`;
+    // https only when the Ingress serves TLS: a plain Ingress is reached over http.
+    this.url = ingress === undefined ? `http://${name}.${args.namespace}.svc/webhooks/github` : `${relayIngressTls(ingress) ? 'https' : 'http'}://${ingress.host}/webhooks/github`;
     this.receiverPaths = pulumi.secret(
       receiverSecret.apply((s) => Object.fromEntries(plan.projects.map((p) => [p, githubReceiverPath(p, receiverName, s)]))),
     );

@@ -464,7 +464,8 @@ describe('each config key has its effect', () => {
     ['relayImage', 'ghcr.io/me/relay:2.0.0', (run) => expect(dep(run).spec.template.spec.containers[0].image).toBe('ghcr.io/me/relay:2.0.0')],
     ['relayIngressHost', 'relay.example.com', (run) => {
       expect((run.find(T.ingress, `${R}-ingress-${R}`).inputs as Loose).spec.rules[0].host).toBe('relay.example.com');
-      expect(run.outputs.relayUrl).toBe('https://relay.example.com/webhooks/github');
+      // No TLS configured: the Ingress serves http (https with relayIngressTlsSecret or relayIngressClusterIssuer, see network.test.ts).
+      expect(run.outputs.relayUrl).toBe('http://relay.example.com/webhooks/github');
     }],
     ['relayStorageSize', '20Gi', (run) => {
       expect((run.find(T.pvc, `${R}-persistentvolumeclaim-${R}-data`).inputs as Loose).spec.resources.requests.storage).toBe('20Gi');

@@ -16,7 +16,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { RelayRoutesSchema } from '@kargo/model';
-import { RenderErrorCode, RelayWorkload, relayRoutesNeeds, relayWorkloadObjects, type RelayWorkloadObject, type RelayWorkloadProps } from '../src/index.ts';
+import { RenderErrorCode, RelayWorkload, relayIngressTls, relayRoutesNeeds, relayWorkloadObjects, type RelayWorkloadObject, type RelayWorkloadProps } from '../src/index.ts';
 
 const ROUTES = `routes:
   - image: ghcr.io/alkon/flask-app
@@ -147,19 +147,87 @@ describe('relayWorkloadObjects', () => {
     expect(env).toMatchObject({ PORT: '8080', RELAY_DATA_DIR: '/var/lib/relay', RELAY_ROUTES_FILE: '/etc/relay/routes/routes.yaml' });
   });
 
-  test('only the delivery path is exposed by the optional Ingress; egress is DNS, HTTPS and Kargo', () => {
+  test('only the delivery path is exposed by the optional Ingress, without TLS unless a Secret or an issuer is named', () => {
     expect(byKind(relayWorkloadObjects(base), 'Ingress')).toEqual([]);
-    const ms = relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com' } });
-    const [ing] = byKind(ms, 'Ingress');
-    expect(ing.spec.rules).toEqual([
-      { host: 'relay.example.com', http: { paths: [{ path: '/webhooks/github', pathType: 'Exact', backend: { service: { name: 'kargo-webhook-relay', port: { name: 'http' } } } }] } },
-    ]);
-    const [np] = byKind(ms, 'NetworkPolicy');
-    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
-    expect(np.spec.egress.flatMap((e: { ports: { port: number }[] }) => e.ports.map((p) => p.port)).sort()).toEqual([443, 53, 53, 6443, 8080]);
-    const [pdb] = byKind(ms, 'PodDisruptionBudget');
+    const [ing] = byKind(relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com' } }), 'Ingress');
+    expect(ing.metadata.annotations).toBeUndefined();
+    expect(ing.spec).toEqual({
+      rules: [
+        { host: 'relay.example.com', http: { paths: [{ path: '/webhooks/github', pathType: 'Exact', backend: { service: { name: 'kargo-webhook-relay', port: { name: 'http' } } } }] } },
+      ],
+    });
+    expect(relayIngressTls({ host: 'relay.example.com' })).toBe(false);
+    const [named] = byKind(relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com', tlsSecretName: 'relay-cert' } }), 'Ingress');
+    expect(named.spec.tls).toEqual([{ hosts: ['relay.example.com'], secretName: 'relay-cert' }]);
+    expect(named.metadata.annotations).toBeUndefined();
+    const [issued] = byKind(relayWorkloadObjects({ ...base, ingress: { host: 'relay.example.com', clusterIssuer: 'letsencrypt' } }), 'Ingress');
+    expect(issued.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect(issued.spec.tls).toEqual([{ hosts: ['relay.example.com'], secretName: 'kargo-webhook-relay-tls' }]);
+    expect(relayIngressTls({ host: 'relay.example.com', clusterIssuer: 'letsencrypt' })).toBe(true);
+    const [pdb] = byKind(relayWorkloadObjects(base), 'PodDisruptionBudget');
     expect(pdb.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': 'kargo-webhook-relay' } } });
+  });
+
+  const DNS = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  };
+  const FROM = (ns: string) => ({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+  const KARGO = (ns: string) => ({
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'kargo', 'app.kubernetes.io/component': 'external-webhooks-server' } } }],
+    ports: [{ protocol: 'TCP', port: 8080 }],
+  });
+  const GITHUB = { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 443 }] };
+  const policy = (props: RelayWorkloadProps): any => byKind(relayWorkloadObjects(props), 'NetworkPolicy')[0];
+
+  test('NetworkPolicy, kubernetes targets: HTTP port from the ingress and monitoring namespaces; DNS to kube-dns, the API server', () => {
+    const np = policy(base);
+    expect(np.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': 'kargo-webhook-relay' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [FROM('ingress-nginx'), FROM('monitoring')],
+      egress: [DNS, { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }],
+    });
+    expect(() => new NetworkPolicy(np).validate()).not.toThrow();
+  });
+
+  test('NetworkPolicy, kargoWebhook targets: Kargo external webhooks server pods only, no API server; other receiver URLs on their port', () => {
+    const props = { ...base, routesYaml: `routes:\n${RECEIVER_ROUTE}`, caBundle: { configMapName: 'ca' } };
+    expect(policy(props).spec.egress).toEqual([DNS, KARGO('kargo-ns')]);
+    const elsewhere = `${RECEIVER_ROUTE}${RECEIVER_ROUTE.replace('receiver-app', 'b').replace('https://kargo-external-webhooks-server.kargo-ns.svc', 'https://kargo.example.com:8443').replace('caFile: /etc/kargo-webhooks-ca/ca.crt', 'caFile: /etc/kargo-webhooks-ca/ca.crt')}`;
+    expect(policy({ ...props, routesYaml: `routes:\n${elsewhere}` }).spec.egress).toEqual([DNS, KARGO('kargo-ns'), { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 8443 }] }]);
+    // Both kinds of target: both peers.
+    expect(policy({ ...props, routesYaml: `${ROUTES}${RECEIVER_ROUTE}` }).spec.egress.length).toBe(3);
+  });
+
+  test('NetworkPolicy: configured selectors and API server CIDRs; the sweeper adds GitHub over HTTPS and its env', () => {
+    const props: RelayWorkloadProps = {
+      ...base,
+      network: { ingressNamespaceSelector: { team: 'edge', tier: 'ingress' }, monitoringNamespaceSelector: { 'kubernetes.io/metadata.name': 'prometheus' }, apiServerCidrs: ['172.18.0.2/32', '10.0.0.1/32'] },
+      sweeper: { hookId: '123', repo: 'alkon/kargo-gitops-toolkit' },
+    };
+    const ms = relayWorkloadObjects(props);
+    const [np] = byKind(ms, 'NetworkPolicy');
+    expect(np.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { team: 'edge', tier: 'ingress' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      FROM('prometheus'),
+    ]);
+    expect(np.spec.egress).toEqual([
+      DNS,
+      { to: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+      GITHUB,
+    ]);
+    const env = byKind(ms, 'Deployment')[0].spec.template.spec.containers[0].env;
+    expect(env.slice(-3)).toEqual([
+      { name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'relay', key: 'github-token' } } },
+      { name: 'GITHUB_HOOK_ID', value: '123' },
+      { name: 'GITHUB_HOOK_REPO', value: 'alkon/kargo-gitops-toolkit' },
+    ]);
+    const org = byKind(relayWorkloadObjects({ ...base, sweeper: { hookId: '9', org: 'alkon' } }), 'Deployment')[0].spec.template.spec.containers[0].env;
+    expect(org.slice(-1)).toEqual([{ name: 'GITHUB_HOOK_ORG', value: 'alkon' }]);
+    // Without the sweeper the pod has no token and no GitHub egress.
+    expect(byKind(relayWorkloadObjects(base), 'Deployment')[0].spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('GITHUB_TOKEN');
+    for (const m of ms) expect(() => new models[m.kind]!(m).validate(), m.kind).not.toThrow();
   });
 
   test('the committed kargo/relay/routes.yaml is accepted and routes RBAC to its Project namespace', () => {
@@ -178,6 +246,14 @@ describe('relayWorkloadObjects', () => {
     [{ routesYaml: '  ' }, 'routes'],
     [{ routesYaml: 'routes:\n  - image: ghcr.io/a/b\n    targets:\n      - kubernetes: { namespace: Bad_NS, warehouse: b }\n' }, 'routes.yaml:4:'],
     [{ routesYaml: 'routes: [' }, 'invalid routes file'],
+    [{ network: { ingressNamespaceSelector: {} } }, 'network.ingressNamespaceSelector needs at least one label'],
+    [{ network: { monitoringNamespaceSelector: { 'bad key!': 'x' } } }, 'network.monitoringNamespaceSelector needs at least one label, each a valid label key and value (not bad key!=x)'],
+    [{ network: { apiServerCidrs: [] } }, 'network.apiServerCidrs needs at least one CIDR'],
+    [{ network: { apiServerCidrs: ['10.0.0.1'] } }, '"10.0.0.1" is not one'],
+    [{ sweeper: { hookId: 'abc', repo: 'a/b' } }, 'sweeper.hookId "abc"'],
+    [{ sweeper: { hookId: '1' } }, 'sweeper needs exactly one of repo (owner/repo) or org'],
+    [{ sweeper: { hookId: '1', repo: 'a/b', org: 'a' } }, 'sweeper needs exactly one of'],
+    [{ ingress: { host: 'h.example.com', clusterIssuer: 'Bad Issuer' } }, 'ingress.clusterIssuer "Bad Issuer"'],
   ] as [Partial<RelayWorkloadProps>, string][])('rejects %j naming the object', (bad, text) => {
     const props = { ...base, ...bad };
     const name = props.name ?? 'kargo-webhook-relay';

@@ -27,6 +27,8 @@ export const RelaySecretKey = {
   githubWebhookSecrets: 'github-webhook-secrets',
   /** Bearer token of the relay's admin endpoints. */
   adminToken: 'admin-token',
+  /** GitHub token of the sweeper (only with {@link RelayWorkloadProps.sweeper}): it lists and redelivers the hook's deliveries. */
+  githubToken: 'github-token',
 } as const;
 export type RelaySecretKey = (typeof RelaySecretKey)[keyof typeof RelaySecretKey];
 
@@ -50,12 +52,70 @@ const RUN_AS = 1000;
 const MAX_NAME = 52;
 
 export interface RelayIngressProps {
-  /** Public host GitHub delivers to (`https://<host>/webhooks/github`). */
+  /** Public host GitHub delivers to (`https://<host>/webhooks/github` with TLS, `http://` without). */
   readonly host: string;
   /** @default the cluster's default IngressClass */
   readonly className?: string;
-  /** Secret holding the host's certificate. @default none (TLS terminated elsewhere) */
+  /**
+   * Secret (type kubernetes.io/tls, in the relay's namespace) holding the host's certificate: the Ingress's `tls`.
+   * With {@link clusterIssuer} it is where cert-manager writes the certificate. @default `<name>-tls` with a
+   * clusterIssuer, otherwise none (no TLS on the Ingress)
+   */
   readonly tlsSecretName?: string;
+  /** cert-manager ClusterIssuer that issues the host's certificate (annotation `cert-manager.io/cluster-issuer`). @default none */
+  readonly clusterIssuer?: string;
+}
+
+/** Whether the Ingress these props describe serves TLS (then the relay's public URL is `https://`). */
+export function relayIngressTls(ingress: RelayIngressProps): boolean {
+  return ingress.tlsSecretName !== undefined || ingress.clusterIssuer !== undefined;
+}
+
+/** A namespace selector's `matchLabels`. */
+export type RelayNamespaceLabels = Readonly<Record<string, string>>;
+
+/** The label every namespace carries with its own name (Kubernetes >= 1.21), for selecting one namespace by name. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Who may reach the relay and what it may reach besides what its routes and sweeper imply. */
+export interface RelayNetworkProps {
+  /**
+   * Namespaces whose pods may reach the relay's HTTP port: the ingress controller's (or a tunnel's). GitHub's
+   * deliveries arrive through it. @default `{ "kubernetes.io/metadata.name": "ingress-nginx" }`
+   */
+  readonly ingressNamespaceSelector?: RelayNamespaceLabels;
+  /**
+   * Namespaces whose pods may scrape `/metrics`. The metrics share the HTTP port, so these pods can reach every
+   * path of it (deliveries are HMAC-checked, admin needs its token). @default `{ "kubernetes.io/metadata.name": "monitoring" }`
+   */
+  readonly monitoringNamespaceSelector?: RelayNamespaceLabels;
+  /**
+   * CIDRs of the API server's endpoints (`kubectl get endpointslices -n default -l
+   * kubernetes.io/service-name=kubernetes`): the only egress `kubernetes` targets need, on 443 and 6443. A
+   * NetworkPolicy cannot select the API server as a pod, and most CNIs apply policy after the Service's DNAT,
+   * so the ClusterIP would not match. @default `["0.0.0.0/0"]` (any address, those two ports only)
+   */
+  readonly apiServerCidrs?: readonly string[];
+}
+
+export const DEFAULT_RELAY_INGRESS_NAMESPACE_SELECTOR: RelayNamespaceLabels = { [NAMESPACE_NAME_LABEL]: 'ingress-nginx' };
+export const DEFAULT_RELAY_MONITORING_NAMESPACE_SELECTOR: RelayNamespaceLabels = { [NAMESPACE_NAME_LABEL]: 'monitoring' };
+export const DEFAULT_RELAY_API_SERVER_CIDRS: readonly string[] = ['0.0.0.0/0'];
+/** The addresses GitHub's API may have: the internet, not the private ranges clusters and their nodes use. */
+export const GITHUB_API_PEER = { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } as const;
+/** Labels of the Kargo chart's external webhooks server pods (`kargo.selectorLabels` + component, chart v1.11). */
+export const KARGO_EXTERNAL_WEBHOOKS_POD_LABELS: RelayNamespaceLabels = { 'app.kubernetes.io/name': 'kargo', 'app.kubernetes.io/component': 'external-webhooks-server' };
+/** The external webhooks server's container port (its Service maps 443, or 80 without TLS, to it). */
+export const KARGO_EXTERNAL_WEBHOOKS_POD_PORT = 8080;
+
+/** The relay's sweeper: it redelivers what GitHub failed to deliver, through GitHub's API, with the Secret's `github-token`. */
+export interface RelaySweeperProps {
+  /** Numeric id of the GitHub hook that delivers to the relay. */
+  readonly hookId: string;
+  /** `owner/repo` of a repository hook; exactly one of repo and org. */
+  readonly repo?: string;
+  /** Organisation of an organisation hook; exactly one of repo and org. */
+  readonly org?: string;
 }
 
 export interface RelayWorkloadResources {
@@ -86,7 +146,11 @@ export interface RelayWorkloadProps {
    * @default the namespaces of the routes' `kubernetes` targets
    */
   readonly warehouseNamespaces?: readonly string[];
-  /** Namespace of Kargo's external webhooks server, the only in-cluster peer besides the API server. */
+  /**
+   * Namespace of Kargo's external webhooks server. The NetworkPolicy lets the relay reach the server's pods in
+   * the namespace each `kargoWebhook` URL names (`kargo-external-webhooks-server.<namespace>.svc`), this one
+   * with the routes infra and `kargo-env render` write.
+   */
   readonly kargoNamespace: string;
   /**
    * Where the CA bundle comes from that the routes' `kargoWebhook` targets name in `caFile` (the CA of Kargo's
@@ -105,6 +169,10 @@ export interface RelayWorkloadProps {
   readonly resources?: RelayWorkloadResources;
   /** @default none: in-cluster only */
   readonly ingress?: RelayIngressProps;
+  /** The NetworkPolicy's peers. @default see {@link RelayNetworkProps} */
+  readonly network?: RelayNetworkProps;
+  /** Enables the sweeper (GITHUB_TOKEN from the Secret's `github-token`) and its egress to GitHub. @default none */
+  readonly sweeper?: RelaySweeperProps;
 }
 
 export type RelayWorkloadObject =
@@ -153,7 +221,7 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** Parses the routes and checks them against the props: Warehouse access, secret variables and CA mounts. */
-function routesNeeds(name: string, props: RelayWorkloadProps): RelayRoutesNeeds {
+function routesNeeds(name: string, props: RelayWorkloadProps): RelayRoutesNeeds & { receiverURLs: URL[] } {
   if (props.routesYaml.trim() === '') throw invalidProps('RelayWorkload', name, 'routes file is empty');
   const parsed = parseRelayRoutes(props.routesYaml, { filename: 'routes.yaml' });
   if (!parsed.ok) throw invalidProps('RelayWorkload', name, `invalid routes file: ${parsed.errors.map(formatIssue).join('; ')}`);
@@ -176,7 +244,78 @@ function routesNeeds(name: string, props: RelayWorkloadProps): RelayRoutesNeeds 
       throw invalidProps('RelayWorkload', name, `caFile "${file}" must be an absolute path in a directory of its own${own === undefined ? '' : ` (it overlaps the mount at ${own})`}`);
     }
   }
-  return { ...needs, warehouseNamespaces: [...granted].sort(compareStrings) };
+  const receiverURLs = parsed.value.routes
+    .flatMap((r) => r.targets)
+    .flatMap((t) => ('kargoWebhook' in t ? [new URL('url' in t.kargoWebhook ? t.kargoWebhook.url : t.kargoWebhook.baseURL)] : []));
+  return { ...needs, warehouseNamespaces: [...granted].sort(compareStrings), receiverURLs };
+}
+
+// The chart's Service of the external webhooks server, as an in-cluster host name.
+const KARGO_WEBHOOKS_HOST = /^kargo-external-webhooks-server\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+const tcp = (port: number) => ({ protocol: 'TCP' as const, port });
+
+function checkSelector(name: string, what: string, labels: RelayNamespaceLabels): void {
+  const entries = Object.entries(labels);
+  const bad = entries.find(([k, v]) => !LABEL_KEY.test(k) || !LABEL_VALUE.test(v));
+  if (entries.length === 0 || bad !== undefined) {
+    throw invalidProps('RelayWorkload', name, `${what} needs at least one label, each a valid label key and value${bad === undefined ? '' : ` (not ${bad[0]}=${bad[1]})`}`, 'an empty selector would select every namespace');
+  }
+}
+
+/**
+ * The relay's NetworkPolicy rules. Ingress: the HTTP port from the ingress controller's namespaces and from the
+ * monitoring namespaces (`/metrics` is on the same port; a NetworkPolicy cannot tell paths apart). Egress: DNS to
+ * kube-dns only, then only what the routes and the sweeper use: the API server for `kubernetes` targets, Kargo's
+ * external webhooks server pods for `kargoWebhook` targets on its Service (any address on the URL's port for other
+ * receiver URLs), GitHub's API over HTTPS with the sweeper.
+ */
+function networkPolicySpec(
+  name: string,
+  props: RelayWorkloadProps,
+  selector: Readonly<Record<string, string>>,
+  needs: { needsApi: boolean; receiverURLs: readonly URL[] },
+): NonNullable<INetworkPolicy['spec']> {
+  const net = props.network ?? {};
+  const ingressNs = net.ingressNamespaceSelector ?? DEFAULT_RELAY_INGRESS_NAMESPACE_SELECTOR;
+  const monitoringNs = net.monitoringNamespaceSelector ?? DEFAULT_RELAY_MONITORING_NAMESPACE_SELECTOR;
+  checkSelector(name, 'network.ingressNamespaceSelector', ingressNs);
+  checkSelector(name, 'network.monitoringNamespaceSelector', monitoringNs);
+  const apiCidrs = net.apiServerCidrs ?? DEFAULT_RELAY_API_SERVER_CIDRS;
+  const badCidr = apiCidrs.find((c) => !CIDR.test(c));
+  if (apiCidrs.length === 0 || badCidr !== undefined) {
+    throw invalidProps('RelayWorkload', name, `network.apiServerCidrs needs at least one CIDR${badCidr === undefined ? '' : ` ("${badCidr}" is not one)`}`);
+  }
+  const httpPort = [tcp(RELAY_PORT)];
+  const nsName = (ns: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: ns } });
+  const kargoNamespaces = sortedSet(needs.receiverURLs.flatMap((u) => KARGO_WEBHOOKS_HOST.exec(u.hostname)?.[1] ?? []));
+  const otherPorts = [
+    ...new Set(needs.receiverURLs.filter((u) => !KARGO_WEBHOOKS_HOST.test(u.hostname)).map((u) => Number(u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : u.port))),
+  ].sort((a, b) => a - b);
+  return {
+    podSelector: { matchLabels: { ...selector } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      { from: [{ namespaceSelector: { matchLabels: { ...ingressNs } } }], ports: httpPort },
+      { from: [{ namespaceSelector: { matchLabels: { ...monitoringNs } } }], ports: httpPort },
+    ],
+    egress: [
+      {
+        to: [{ namespaceSelector: nsName('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP' as const, port: 53 }, tcp(53)],
+      },
+      ...(needs.needsApi ? [{ to: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443), tcp(6443)] }] : []),
+      ...kargoNamespaces.map((ns) => ({
+        to: [{ namespaceSelector: nsName(ns), podSelector: { matchLabels: { ...KARGO_EXTERNAL_WEBHOOKS_POD_LABELS } } }],
+        ports: [tcp(KARGO_EXTERNAL_WEBHOOKS_POD_PORT)],
+      })),
+      ...(otherPorts.length === 0 ? [] : [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: otherPorts.map(tcp) }]),
+      ...(props.sweeper === undefined ? [] : [{ to: [{ ipBlock: { cidr: GITHUB_API_PEER.cidr, except: [...GITHUB_API_PEER.except] } }], ports: [tcp(443)] }]),
+    ],
+  };
 }
 
 /**
@@ -193,6 +332,18 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     const source = props.caBundle.secretName ?? props.caBundle.configMapName;
     if ((props.caBundle.secretName === undefined) === (props.caBundle.configMapName === undefined) || source === undefined || !DNS1123_SUBDOMAIN.test(source)) {
       throw invalidProps('RelayWorkload', name, 'caBundle needs exactly one of secretName or configMapName, a DNS-1123 subdomain');
+    }
+  }
+  const sweeper = props.sweeper;
+  if (sweeper !== undefined) {
+    if (!/^\d+$/.test(sweeper.hookId)) throw invalidProps('RelayWorkload', name, `sweeper.hookId "${sweeper.hookId}" is not a numeric hook id`);
+    if ((sweeper.repo === undefined) === (sweeper.org === undefined) || (sweeper.repo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(sweeper.repo)) || sweeper.org === '') {
+      throw invalidProps('RelayWorkload', name, 'sweeper needs exactly one of repo (owner/repo) or org');
+    }
+  }
+  if (props.ingress !== undefined) {
+    for (const [key, value] of [['tlsSecretName', props.ingress.tlsSecretName], ['clusterIssuer', props.ingress.clusterIssuer]] as const) {
+      if (value !== undefined && !DNS1123_SUBDOMAIN.test(value)) throw invalidProps('RelayWorkload', name, `ingress.${key} "${value}" is not a DNS-1123 subdomain`);
     }
   }
   const needs = routesNeeds(name, props);
@@ -301,6 +452,14 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
                 secretEnv('RELAY_ADMIN_TOKEN', RelaySecretKey.adminToken, true),
                 // Each receiver's secret under the name its routes give; the relay refuses to boot without it.
                 ...needs.secretEnvs.map((env) => secretEnv(env, env)),
+                // The sweeper: on when GITHUB_TOKEN is set; it needs the hook's coordinates.
+                ...(sweeper === undefined
+                  ? []
+                  : [
+                      secretEnv('GITHUB_TOKEN', RelaySecretKey.githubToken),
+                      { name: 'GITHUB_HOOK_ID', value: sweeper.hookId },
+                      sweeper.repo === undefined ? { name: 'GITHUB_HOOK_ORG', value: sweeper.org ?? '' } : { name: 'GITHUB_HOOK_REPO', value: sweeper.repo },
+                    ]),
               ],
               startupProbe: probe('/healthz', 2, 30),
               livenessProbe: probe('/healthz', 10, 3),
@@ -342,26 +501,11 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
 
-  // Ingress only to the HTTP port (GitHub arrives through whatever ingress controller the cluster runs);
-  // egress only to DNS, the Kubernetes API / GitHub API over HTTPS, and Kargo's webhook server.
   const networkPolicy: INetworkPolicy = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: meta(name),
-    spec: {
-      podSelector: { matchLabels: selector },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ ports: [{ protocol: 'TCP', port: RELAY_PORT }] }],
-      egress: [
-        { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
-        { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
-        {
-          // Namespace only: the chart's pod labels are not a documented interface.
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.kargoNamespace } } }],
-          ports: [{ protocol: 'TCP', port: 8080 }],
-        },
-      ],
-    },
+    spec: networkPolicySpec(name, props, selector, { needsApi, receiverURLs: needs.receiverURLs }),
   };
 
   // One replica with a single-writer inbox cannot stay up through an eviction; the budget makes that
@@ -377,13 +521,14 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
   const out: RelayWorkloadObject[] = [serviceAccount, routes, ...rbac, claim, deployment, service, networkPolicy, budget];
   if (props.ingress !== undefined) {
     const ing = props.ingress;
+    const tlsSecretName = ing.tlsSecretName ?? (ing.clusterIssuer === undefined ? undefined : `${name}-tls`);
     out.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: meta(name),
+      metadata: { ...meta(name), ...(ing.clusterIssuer === undefined ? {} : { annotations: { 'cert-manager.io/cluster-issuer': ing.clusterIssuer } }) },
       spec: {
         ...(ing.className === undefined ? {} : { ingressClassName: ing.className }),
-        ...(ing.tlsSecretName === undefined ? {} : { tls: [{ hosts: [ing.host], secretName: ing.tlsSecretName }] }),
+        ...(tlsSecretName === undefined ? {} : { tls: [{ hosts: [ing.host], secretName: tlsSecretName }] }),
         // Only the delivery endpoint is public; health, metrics and admin stay in the cluster.
         rules: [
           {
