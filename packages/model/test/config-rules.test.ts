@@ -169,6 +169,50 @@ describe('names', () => {
   });
 });
 
+describe('environment branches', () => {
+  const git = (extra: string): string => `${HEADER}pipelines:\n  - app: flask-app\n    image: { repository: ghcr.io/acme/web }\n    git: { repoURL: https://github.com/acme/web.git${extra} }\n`;
+
+  it('resolves env/{env} by default and {pipeline}/{env} from git.envBranch', () => {
+    const ok = parsePipelineConfig(git(''), { filename: 'kargo-env.yaml' });
+    expect(ok.ok && ok.value.pipelines[0]?.environments.map((e) => e.branch)).toEqual(['env/dev', 'env/staging', 'env/prod']);
+    const custom = parsePipelineConfig(git(', envBranch: "deploy/{pipeline}-{env}"'), { filename: 'kargo-env.yaml' });
+    expect(custom.ok && custom.value.pipelines[0]?.environments.map((e) => e.branch)).toEqual(['deploy/flask-app-dev', 'deploy/flask-app-staging', 'deploy/flask-app-prod']);
+  });
+
+  it('a pattern without {env} would put every environment on one branch: refused at the field', () => {
+    const text = git(', envBranch: deploy');
+    expect(problems(text).errors.map((e) => `${e.path}: ${e.message}`)).toEqual([expect.stringMatching(/^pipelines\[0\]\.git\.envBranch: must contain "\{env\}"/)]);
+  });
+
+  it('an invalid branch name, the source branch, or a folder of another branch are errors at git.envBranch', () => {
+    const bad = git(', envBranch: "env {env}"');
+    expect(problems(bad).errors.map((e) => `${e.code} ${e.path}`)).toEqual(Array(3).fill('invalid-branch pipelines[0].git.envBranch'));
+    expect(problems(bad).errors[0]?.message).toBe('environment dev\'s branch "env dev" must not contain spaces, control characters or any of ~ ^ : ? * [ \\');
+    const source = git(', branch: env-dev, envBranch: "env-{env}"');
+    const [first] = problems(source).errors;
+    expect(first).toMatchObject({ code: 'branch-conflict', path: 'pipelines[0].git.envBranch' });
+    expect(first?.message).toContain('the source branch (git.branch "env-dev")');
+    const folder = git(', branch: env, envBranch: "env/{env}"');
+    expect(problems(folder).errors.map((e) => e.code)).toEqual(['branch-conflict', 'branch-conflict', 'branch-conflict']);
+    expect(problems(folder).errors[0]?.message).toContain('one is a folder of the other');
+  });
+
+  it('two pipelines in one repository with the same branch pattern collide; {pipeline} separates them', () => {
+    const two = (pattern: string): string => `${HEADER}pipelines:
+  - app: web
+    image: { repository: ghcr.io/acme/web }
+    git: { repoURL: https://github.com/acme/mono.git, envBranch: "${pattern}", valuesDir: kargo/web/values }
+  - app: api
+    image: { repository: ghcr.io/acme/api }
+    git: { repoURL: https://github.com/acme/mono.git, envBranch: "${pattern}", valuesDir: kargo/api/values }
+`;
+    const clash = problems(two('env/{env}')).errors;
+    expect(clash.map((e) => `${e.code} ${e.path}`)).toEqual(Array(3).fill('branch-conflict pipelines[1].git.envBranch'));
+    expect(clash[0]?.message).toContain('"env/dev" of pipelines[0].environments[0]');
+    expect(problems(two('env/{pipeline}/{env}')).errors).toEqual([]);
+  });
+});
+
 describe('environment content rules', () => {
   it('rejects Helm values kargo-env writes itself', () => {
     const text = envs('      - name: dev\n        values:\n          replicaCount: 5\n          image: { tag: latest, pullPolicy: Always }\n');

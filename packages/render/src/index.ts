@@ -8,6 +8,8 @@ export {
   EnvironmentStage,
   PROMOTED_IMAGE,
   PROMOTED_TAG,
+  PROMOTED_TAG_TEXT,
+  PR_GUARDS,
   PUSHED_COMMIT,
   MERGED_COMMIT,
   promotionSteps,

@@ -10,7 +10,7 @@ import { PipelineAppProject } from './constructs/pipeline-app-project.ts';
 import { PipelineWarehouse } from './constructs/pipeline-warehouse.ts';
 import { RelayRoutes, type RelayWarehouse } from './constructs/relay-routes.ts';
 import { PresetArg, VerificationTemplate, type VerificationTemplateProps } from './constructs/verification-template.ts';
-import { compileSyncWindows } from './windows.ts';
+import { compileSyncWindows, longestClosedStretchMinutes, windowSyncTimeout } from './windows.ts';
 import { RELAY_ROUTES_KIND, compareStrings, generatedYamlFile, manifestFile } from './emit.ts';
 import { KargoRenderError, RenderErrorCode } from './errors.ts';
 import { mergeValuesFile } from './values.ts';
@@ -153,7 +153,16 @@ function renderPipeline(
   for (const t of templates.list) chart(`analysis/${t.props.name ?? t.props.preset}.yaml`, (s) => new VerificationTemplate(s, 'Template', t.props));
 
   const helmSource = p.argocd.chart;
+  // The chart travels to the environment's branch with the values when it lives in this repository.
+  const chartPath = 'path' in helmSource && (!('repoURL' in helmSource) || helmSource.repoURL === p.git.repoURL) ? helmSource.path : undefined;
   for (const env of envs) {
+    const closed = longestClosedStretchMinutes(env.windows);
+    if (closed === undefined) {
+      throw new KargoRenderError(RenderErrorCode.InvalidProps, `pipeline "${p.name}" environment "${env.name}": its deployment windows never let Argo CD sync`, {
+        hint: 'add an allow window, or narrow the deny windows',
+      });
+    }
+    const syncTimeout = windowSyncTimeout(closed);
     const verification = stageVerification(p, env, templates.byEnv.get(env.name) ?? []);
     chart(`stages/${env.name}.yaml`, (s) => new EnvironmentStage(s, 'Stage', {
       name: env.name,
@@ -166,10 +175,11 @@ function renderPipeline(
         availability: env.upstreams.length > 1 ? env.availability : undefined,
         description: env.description,
         verification,
+        syncTimeout,
       }),
       color: env.color,
       mode: env.promotion.mode,
-      git: { repoURL: p.git.repoURL, branch: p.git.branch, valuesPath: env.valuesPath },
+      git: { repoURL: p.git.repoURL, sourceBranch: p.git.branch, branch: env.branch, valuesPath: env.valuesPath, ...optional({ chartPath }) },
       helmSource: 'path' in helmSource ? { repoURL: p.git.repoURL } : { repoURL: chartRepoURL(helmSource), ...optional({ chart: helmSource.chart }) },
       app: { name: env.applicationName, namespace: p.argocd.namespace },
       notifications: env.notifications.map((n) => ({ kind: n.type, secretName: n.secretRef.name, secretKey: n.secretRef.key })),
@@ -197,7 +207,7 @@ function renderPipeline(
       kargoProject: p.project,
       stage: env.name,
       valuesRepoURL: p.git.repoURL,
-      targetRevision: p.git.branch,
+      targetRevision: env.branch,
       valuesPath: env.valuesPath,
       chart: chartLocation,
       releaseName: p.app,

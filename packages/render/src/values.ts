@@ -16,7 +16,14 @@ export interface MergeValuesOptions {
 }
 
 export const VALUES_HEADER =
-  ' Helm values rendered by kargo-env. image.tag belongs to Kargo (promotions write it);\n the other keys come from kargo-env.yaml. Comments and key order survive re-rendering.';
+  ' Helm values rendered by kargo-env from kargo-env.yaml. A promotion copies this file to the environment\'s\n' +
+  ' branch and sets image.tag there (Argo CD deploys that copy); image.tag here is only the placeholder it\n' +
+  ' replaces. Comments and key order survive re-rendering.';
+
+/** Headers earlier versions wrote; a re-render replaces them, since they describe the single-branch layout. */
+const LEGACY_VALUES_HEADERS: readonly string[] = [
+  ' Helm values rendered by kargo-env. image.tag belongs to Kargo (promotions write it);\n the other keys come from kargo-env.yaml. Comments and key order survive re-rendering.',
+];
 
 function isTree(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -58,7 +65,7 @@ export function mergeValuesFile(existing: string | undefined, owned: ValuesTree,
     throw new KargoRenderError(RenderErrorCode.InvalidValuesFile, `${options.filename ?? 'values file'}: the top level is not a map of values`);
   }
   const target: Document = doc ?? new Document({});
-  if (doc === undefined) target.commentBefore = options.header ?? VALUES_HEADER;
+  if (doc === undefined || (doc.commentBefore != null && LEGACY_VALUES_HEADERS.includes(doc.commentBefore))) target.commentBefore = options.header ?? VALUES_HEADER;
   if (target.contents === null) target.contents = target.createNode({});
 
   const sets: [string[], unknown][] = [];

@@ -23,7 +23,7 @@ function synth(build: (chart: Chart) => void): any[] {
   return chart.toJson();
 }
 
-const git = { repoURL: 'https://github.com/acme/deploy.git', branch: 'main', valuesPath: 'kargo/values/dev-values.yaml' };
+const git = { repoURL: 'https://github.com/acme/deploy.git', sourceBranch: 'main', branch: 'env/dev', valuesPath: 'kargo/values/dev-values.yaml', chartPath: 'charts/shop' };
 const stageBase: EnvironmentStageProps = {
   name: 'dev', namespace: 'shop', warehouse: 'shop', imageRepo: 'ghcr.io/acme/shop', mode: 'git', git, app: { name: 'shop-dev' },
 };
@@ -77,7 +77,7 @@ describe('PipelineWarehouse', () => {
 });
 
 describe('EnvironmentStage', () => {
-  it('git mode: direct Freight, clone → yaml-update image.tag → commit → push → argocd-update waiting for the pushed commit', () => {
+  it('git mode: the environment branch is rebuilt from the source branch, the tag set, pushed there, and argocd-update pins that push', () => {
     const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, color: 'green', description: 'Dev' }));
     expect(stage).toEqual({
       apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Stage',
@@ -86,26 +86,50 @@ describe('EnvironmentStage', () => {
         vars: [{ name: 'imageRepo', value: 'ghcr.io/acme/shop' }],
         requestedFreight: [{ origin: { kind: 'Warehouse', name: 'shop' }, sources: { direct: true } }],
         promotionTemplate: { spec: { steps: [
-          { uses: 'git-clone', config: { repoURL: git.repoURL, checkout: [{ branch: 'main', path: './repo' }] } },
-          { uses: 'yaml-update', as: 'update-values', config: { path: './repo/kargo/values/dev-values.yaml', updates: [{ key: 'image.tag', value: '${{ imageFrom(vars.imageRepo).Tag }}' }] } },
-          { uses: 'git-commit', as: 'commit', config: { path: './repo', message: 'Promote shop ${{ imageFrom(vars.imageRepo).Tag }} to dev' } },
-          { uses: 'git-push', as: 'push', config: { path: './repo', targetBranch: 'main' } },
-          { uses: 'argocd-update', config: { apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: git.repoURL, desiredRevision: '${{ outputs.push.commit }}' }] }] } },
+          { uses: 'git-clone', as: 'clone', config: { repoURL: git.repoURL, checkout: [{ branch: 'main', path: './src' }, { branch: 'env/dev', create: true, path: './out' }] } },
+          { uses: 'git-clear', as: 'clear', config: { path: './out' } },
+          { uses: 'copy', as: 'copy-chart', config: { inPath: './src/charts/shop', outPath: './out/charts/shop' } },
+          { uses: 'copy', as: 'copy-values', config: { inPath: './src/kargo/values/dev-values.yaml', outPath: './out/kargo/values/dev-values.yaml' } },
+          // quote(): Kargo would turn a tag like 1.10 into the number 1.1 (pkg/expressions/json_templates.go).
+          { uses: 'yaml-update', as: 'update-values', config: { path: './out/kargo/values/dev-values.yaml', updates: [{ key: 'image.tag', value: '${{ quote(imageFrom(vars.imageRepo).Tag) }}' }] } },
+          { uses: 'git-commit', as: 'commit', config: { path: './out', message: 'Promote shop ${{ imageFrom(vars.imageRepo).Tag }} to dev' } },
+          { uses: 'git-push', as: 'push', config: { path: './out', targetBranch: 'env/dev' } },
+          { uses: 'argocd-update', as: 'update-app', config: { apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: git.repoURL, desiredRevision: '${{ outputs.push.commit }}' }] }] } },
         ] } },
       },
     });
   });
 
-  it('pull-request mode: generated branch → open PR from the push output → wait on pr.id → argocd-update waiting for the merge commit', () => {
-    const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, name: 'prod', upstreams: ['qa', 'perf'], availability: 'All', soak: '1h', mode: 'pull-request' }));
+  it('git mode without a chart in the repository copies only the values file', () => {
+    const { chartPath: _chart, ...valuesOnly } = git;
+    const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, git: valuesOnly }));
+    expect(stage.spec.promotionTemplate.spec.steps.map((s: any) => s.as)).toEqual(['clone', 'clear', 'copy-values', 'update-values', 'commit', 'push', 'update-app']);
+  });
+
+  it('pull-request mode: every step after a skippable one is guarded, the PR targets the environment branch, the merge commit is pinned', () => {
+    const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, name: 'prod', git: { ...git, branch: 'env/prod' }, upstreams: ['qa', 'perf'], availability: 'All', soak: '1h', mode: 'pull-request' }));
     expect(stage.spec.requestedFreight[0].sources).toEqual({ stages: ['qa', 'perf'], requiredSoakTime: '1h', availabilityStrategy: 'All' });
-    expect(stage.spec.promotionTemplate.spec.steps.slice(3)).toEqual([
-      { uses: 'git-push', as: 'push', config: { path: './repo', generateTargetBranch: true } },
-      { uses: 'git-open-pr', as: 'open-pr', config: { repoURL: git.repoURL, sourceBranch: '${{ outputs.push.branch }}', targetBranch: 'main', title: 'Promote shop ${{ imageFrom(vars.imageRepo).Tag }} to prod' } },
-      { uses: 'git-wait-for-pr', as: 'wait-for-pr', config: { repoURL: git.repoURL, prNumber: "${{ outputs['open-pr'].pr.id }}" } },
-      // Waits for Argo CD to sync the merge commit, not whatever revision main had before the merge.
-      { uses: 'argocd-update', config: { apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: git.repoURL, desiredRevision: "${{ outputs['wait-for-pr'].commit }}" }] }] } },
+    expect(stage.spec.promotionTemplate.spec.steps.slice(6)).toEqual([
+      // git-commit is Skipped when nothing changed (git_commiter.go): then there is nothing to push or review.
+      { uses: 'git-push', as: 'push', if: "${{ success() && status('commit') == 'Succeeded' }}", config: { path: './out', generateTargetBranch: true } },
+      { uses: 'git-open-pr', as: 'open-pr', if: "${{ success() && status('push') == 'Succeeded' }}", config: { repoURL: git.repoURL, sourceBranch: '${{ outputs.push.branch }}', targetBranch: 'env/prod', title: 'Promote shop ${{ imageFrom(vars.imageRepo).Tag }} to prod' } },
+      // git-open-pr is Skipped when the branches do not differ (git_pr_opener.go): no pr output to wait on.
+      { uses: 'git-wait-for-pr', as: 'wait-for-pr', if: "${{ success() && status('open-pr') == 'Succeeded' }}", config: { repoURL: git.repoURL, prNumber: "${{ outputs['open-pr'].pr.id }}" } },
+      // Waits for Argo CD to sync the merge commit, not whatever revision the branch had before the merge.
+      { uses: 'argocd-update', as: 'update-app', if: "${{ success() && status('wait-for-pr') == 'Succeeded' }}", config: { apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: git.repoURL, desiredRevision: "${{ outputs['wait-for-pr'].commit }}" }] }] } },
+      { uses: 'argocd-update', as: 'sync-unchanged', if: "${{ success() && status('wait-for-pr') != 'Succeeded' }}", config: { apps: [{ name: 'shop-dev', namespace: 'argocd' }] } },
     ]);
+  });
+
+  it('a sync timeout (deployment windows) goes on every argocd-update as retry.timeout', () => {
+    const [stage] = synth((c) => new EnvironmentStage(c, 's', { ...stageBase, mode: 'pull-request', syncTimeout: '64h30m' }));
+    const updates = stage.spec.promotionTemplate.spec.steps.filter((s: any) => s.uses === 'argocd-update');
+    expect(updates.map((s: any) => s.retry)).toEqual([{ timeout: '64h30m' }, { timeout: '64h30m' }]);
+    expect(() => synth((c) => new EnvironmentStage(c, 's', { ...stageBase, syncTimeout: 'soon' }))).toThrow(/sync timeout "soon"/);
+  });
+
+  it('refuses an environment branch equal to the source branch (other Stages would move its pinned revision)', () => {
+    expect(() => synth((c) => new EnvironmentStage(c, 's', { ...stageBase, git: { ...git, branch: 'main' } }))).toThrow(/must differ from the source branch/);
   });
 
   it('argocd mode: one argocd-update with the Helm image parameter, no Git step; notifications after it', () => {
@@ -116,7 +140,7 @@ describe('EnvironmentStage', () => {
     }));
     const steps = stage.spec.promotionTemplate.spec.steps;
     expect(steps.map((s: any) => s.uses)).toEqual(['argocd-update', 'http', 'http']);
-    expect(steps[0].config).toEqual({ apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: 'https://charts.acme.io', chart: 'shop', helm: { images: [{ key: 'image.tag', value: '${{ imageFrom(vars.imageRepo).Tag }}' }] } }] }] });
+    expect(steps[0].config).toEqual({ apps: [{ name: 'shop-dev', namespace: 'argocd', sources: [{ repoURL: 'https://charts.acme.io', chart: 'shop', helm: { images: [{ key: 'image.tag', value: '${{ quote(imageFrom(vars.imageRepo).Tag) }}' }] } }] }] });
     expect(steps[1]).toMatchObject({ as: 'notify-slack', if: '${{ success() }}', continueOnError: true, config: { method: 'POST', url: "${{ secret('hooks').url }}" } });
     expect(steps[2]).toMatchObject({ as: 'notify-teams', config: { url: "${{ secret('hooks')['teams.url'] }}" } });
     expect(steps[1].config.body).toMatch(/^\$\{\{ quote\(\{"text": .*\}\) \}\}$/);

@@ -124,10 +124,51 @@ describe('renderPipelines', () => {
     expect(update('staging')).toEqual({ apps: [{ name: 'api-staging', namespace: 'gitops', sources: [{ repoURL: 'https://github.com/acme/api.git', desiredRevision: '${{ outputs.push.commit }}' }] }] });
     expect(update('production')).toEqual({ apps: [{ name: 'api-production', namespace: 'gitops', sources: [{ repoURL: 'https://github.com/acme/api.git', desiredRevision: "${{ outputs['wait-for-pr'].commit }}" }] }] });
     // argocd mode keeps the Helm image parameter on the chart source and pins no revision.
-    expect(update('dev')).toEqual({ apps: [{ name: 'api-dev', namespace: 'gitops', sources: [{ repoURL: 'oci://ghcr.io/acme/charts', chart: 'api', helm: { images: [{ key: 'image.tag', value: '${{ imageFrom(vars.imageRepo).Tag }}' }] } }] }] });
+    expect(update('dev')).toEqual({ apps: [{ name: 'api-dev', namespace: 'gitops', sources: [{ repoURL: 'oci://ghcr.io/acme/charts', chart: 'api', helm: { images: [{ key: 'image.tag', value: '${{ quote(imageFrom(vars.imageRepo).Tag) }}' }] } }] }] });
     // The pinned source is the Application's `values` ref source, not its chart source.
     const sources = parse(files.get('argocd-apps/api-staging.yaml') ?? '').spec.sources as { repoURL: string; ref?: string; chart?: string }[];
-    expect(sources.filter((s) => s.repoURL === 'https://github.com/acme/api.git')).toEqual([{ repoURL: 'https://github.com/acme/api.git', targetRevision: 'main', ref: 'values' }]);
+    expect(sources.filter((s) => s.repoURL === 'https://github.com/acme/api.git')).toEqual([{ repoURL: 'https://github.com/acme/api.git', targetRevision: 'env/staging', ref: 'values' }]);
+    // The chart is not in the repository, so only the values file travels to the environment's branch.
+    const steps = (parse(files.get('stages/staging.yaml') ?? '').spec.promotionTemplate.spec.steps as { as?: string }[]).map((s) => s.as);
+    expect(steps).not.toContain('copy-chart');
+  });
+
+  it('gives each environment its own branch: Applications track it, promotions write it, the source branch only feeds them', () => {
+    const { files } = renderPipelines(exampleConfig());
+    for (const env of ['dev', 'staging', 'prod']) {
+      const app = parse(files.get(`argocd-apps/flask-app-${env}.yaml`) ?? '');
+      expect(app.spec.source.targetRevision).toBe(`env/${env}`);
+      const steps = parse(files.get(`stages/${env}.yaml`) ?? '').spec.promotionTemplate.spec.steps as { uses: string; config: Record<string, unknown> }[];
+      expect(steps[0]?.config.checkout).toEqual([{ branch: 'main', path: './src' }, { branch: `env/${env}`, create: true, path: './out' }]);
+      const target = steps.find((s) => s.uses === 'git-push')?.config.targetBranch ?? steps.find((s) => s.uses === 'git-open-pr')?.config.targetBranch;
+      expect(target).toBe(`env/${env}`);
+    }
+    // kargo-configs still follows the source branch: the Kargo objects are not promoted.
+    expect(parse(files.get('argocd-apps/kargo-configs.yaml') ?? '').spec.source.targetRevision).toBe('main');
+  });
+
+  it('several pipelines get env/<pipeline>/<env> branches by default, and git.envBranch sets the pattern', () => {
+    const single = parseConfig(readFileSync(EXAMPLE_PATH, 'utf8'));
+    expect(single.pipelines[0]?.environments.map((e) => e.branch)).toEqual(['env/dev', 'env/staging', 'env/prod']);
+    for (const p of parseConfig(SEVERAL).pipelines) {
+      expect(p.environments.map((e) => e.branch)).toEqual(p.environments.map((e) => `env/${p.name}/${e.name}`));
+    }
+    const custom = parseConfig(readFileSync(EXAMPLE_PATH, 'utf8').replace("      branch: main\n", "      branch: main\n      envBranch: deploy/{env}\n"));
+    expect(custom.pipelines[0]?.environments.map((e) => e.branch)).toEqual(['deploy/dev', 'deploy/staging', 'deploy/prod']);
+  });
+
+  it('an environment with deployment windows lets argocd-update wait out the longest closed stretch', () => {
+    const text = readFileSync(EXAMPLE_PATH, 'utf8').replace(
+      "        promotion: { auto: false, mode: pull-request }\n",
+      "        promotion: { auto: false, mode: pull-request }\n        windows: [{ kind: allow, days: [mon, tue, wed, thu, fri], hours: '09:00-17:00', timezone: Europe/Berlin }]\n",
+    );
+    const { files } = renderPipelines(parseConfig(text));
+    const steps = parse(files.get('stages/prod.yaml') ?? '').spec.promotionTemplate.spec.steps as { uses: string; retry?: unknown }[];
+    // Friday 17:00 to Monday 09:00 is 64 hours closed, 65 on the weekend Berlin leaves summer time; 30 minutes
+    // for the sync itself.
+    expect(steps.filter((s) => s.uses === 'argocd-update').map((s) => s.retry)).toEqual([{ timeout: '65h30m' }, { timeout: '65h30m' }]);
+    const dev = parse(files.get('stages/dev.yaml') ?? '').spec.promotionTemplate.spec.steps as { uses: string; retry?: unknown }[];
+    expect(dev.find((s) => s.uses === 'argocd-update')?.retry).toBeUndefined();
   });
 });
 

@@ -11,10 +11,20 @@ const owned = {
 };
 
 describe('mergeValuesFile', () => {
+  it('replaces the header of the single-branch layout, and only that header', () => {
+    const legacy = '# Helm values rendered by kargo-env. image.tag belongs to Kargo (promotions write it);\n# the other keys come from kargo-env.yaml. Comments and key order survive re-rendering.\n\nimage:\n  tag: "1.4.2"\n';
+    const text = mergeValuesFile(legacy, owned, '1.0.0');
+    expect(text.startsWith("# Helm values rendered by kargo-env from kargo-env.yaml. A promotion copies")).toBe(true);
+    expect(text).toContain('tag: "1.4.2"');
+    const own = '# our own words\n\nimage:\n  tag: "1.4.2"\n';
+    expect(mergeValuesFile(own, owned, '1.0.0').startsWith('# our own words\n')).toBe(true);
+  });
+
   it('writes a new file with the initial tag next to the repository and a header comment', () => {
     const text = mergeValuesFile(undefined, owned, '1.0.0');
-    expect(text).toBe(`# Helm values rendered by kargo-env. image.tag belongs to Kargo (promotions write it);
-# the other keys come from kargo-env.yaml. Comments and key order survive re-rendering.
+    expect(text).toBe(`# Helm values rendered by kargo-env from kargo-env.yaml. A promotion copies this file to the environment's
+# branch and sets image.tag there (Argo CD deploys that copy); image.tag here is only the placeholder it
+# replaces. Comments and key order survive re-rendering.
 
 replicaCount: 2
 image:

@@ -1,6 +1,6 @@
 // Normalisation: turns the schema-parsed input into the resolved PipelineConfig (every default filled in).
 import { DEFAULT_KARGO_WEBHOOKS_CA_FILE, WEEKDAYS, type KargoPaletteColor } from './constants.ts';
-import { applicationName, isProductionName, valuesPath } from './names.ts';
+import { applicationName, defaultEnvBranch, environmentBranch, isProductionName, valuesPath } from './names.ts';
 import {
   EnvironmentInputSchema,
   type EnvironmentInput,
@@ -105,6 +105,7 @@ function normaliseEnvironment(env: ParsedEnvironment, index: number, all: readon
     notifications: env.notifications,
     values: env.values,
     valuesPath: valuesPath(pipeline.git, env.name),
+    branch: environmentBranch(pipeline.git.envBranch, pipeline.name, env.name),
     applicationName: applicationName(pipeline.app, env.name, pipeline.argocd.appNameSuffix),
   };
 }
@@ -125,6 +126,7 @@ function normalisePipeline(p: ParsedPipeline, pipelineCount: number): Pipeline {
     git: {
       repoURL: p.git.repoURL,
       branch: p.git.branch,
+      envBranch: p.git.envBranch ?? defaultEnvBranch(pipelineCount),
       valuesDir: p.git.valuesDir ?? (pipelineCount === 1 ? DEFAULT_VALUES_DIR : `kargo/${name}/values`),
       valuesFile: p.git.valuesFile,
     },

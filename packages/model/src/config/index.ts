@@ -31,7 +31,7 @@ export {
 } from './defaults.ts';
 export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
 export { pipelineConfigJsonSchema, pipelineConfigJsonSchemaText } from './json-schema.ts';
-export { applicationName, isDnsLabel, isProductionName, valuesPath } from './names.ts';
+export { applicationName, branchNameProblem, defaultEnvBranch, environmentBranch, isDnsLabel, isProductionName, valuesPath } from './names.ts';
 export { parsePipelineConfig, validatePipelineConfig, type ParsePipelineConfigOptions } from './parse.ts';
 export { ConfigRuleCode, checkPipelineRules, type RuleViolation } from './rules.ts';
 export {

@@ -113,7 +113,21 @@ export const GitInputSchema = z
       .string()
       .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL (Kargo deprecated SSH URLs), e.g. "https://github.com/owner/repo.git"')
       .describe('HTTPS URL of the Git repository holding the Helm values files Kargo writes to.'),
-    branch: z.string().min(1).default('main').describe('Branch Kargo commits promotions to (and opens pull requests against).'),
+    branch: z
+      .string()
+      .min(1)
+      .default('main')
+      .describe(
+        'Source branch: where kargo-env.yaml, the rendered kargo/ tree (values files) and the chart live. Every promotion reads it; none writes to it.',
+      ),
+    envBranch: z
+      .string()
+      .min(1)
+      .regex(/\{env\}/, 'must contain "{env}", replaced by the environment name, so every environment has its own branch')
+      .optional()
+      .describe(
+        'Branch of each environment ("{env}" and "{pipeline}" are replaced). A promotion copies the chart and the environment\'s values file from the source branch, sets the image tag, and commits to this branch (pull-request mode: opens the pull request against it); the environment\'s Argo CD Application tracks it. One branch per environment keeps each Stage\'s pinned revision valid while other Stages promote (Kargo judges health by the revision each Application synced). Default: "env/{env}" for a single pipeline, "env/{pipeline}/{env}" with several.',
+      ),
     valuesDir: z
       .string()
       .regex(RELATIVE_PATH, 'must be a relative path inside the repository, without ".."')
@@ -468,8 +482,10 @@ export const ResolvedEnvironmentSchema = z.strictObject({
   windows: z.array(ResolvedWindowSchema),
   notifications: z.array(NotificationInputSchema.extend({ secretRef: z.strictObject({ name: z.string(), key: z.string() }) })),
   values: z.record(z.string(), z.unknown()),
-  /** `<valuesDir>/<valuesFile with {env}>`, the file Kargo writes the tag into. */
+  /** `<valuesDir>/<valuesFile with {env}>`: render writes it on the source branch; promotions copy it to `branch` and set the tag. */
   valuesPath: z.string(),
+  /** The environment's own Git branch (`git.envBranch` resolved): promotions commit there, its Application tracks it. */
+  branch: z.string(),
   /** Argo CD Application name, `<app>-<env><appNameSuffix>`. */
   applicationName: z.string(),
 });

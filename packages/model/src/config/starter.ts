@@ -46,7 +46,8 @@ pipelines:
       strategy: SemVer
       constraint: ^1.0.0
     git:
-      # Kargo commits each promoted tag into <valuesDir>/<env>-values.yaml on this branch.
+      # main holds the chart and render's values files; each promotion copies them to the environment's own
+      # branch (env/<env>), sets the image tag there and commits; that environment's Argo CD Application tracks it.
       repoURL: ${scalar(options.repo)}
       branch: main
     argocd:

@@ -27,7 +27,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-function localTime(ms: number, timeZone: string): LocalTime {
+export function localTime(ms: number, timeZone: string): LocalTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(ms)) parts[p.type] = p.value;
   return {
@@ -91,7 +91,7 @@ export function blockingWindows(windows: readonly DeploymentWindow[], ms: number
 }
 
 /** Minutes from local minute `m` to the next local minute where some window of this zone may change state. */
-function minutesToBoundary(windowsInZone: readonly DeploymentWindow[], m: number): number {
+export function minutesToBoundary(windowsInZone: readonly DeploymentWindow[], m: number): number {
   let next = DAY_MINUTES - m; // midnight: the day (and so days/dates) changes
   for (const w of windowsInZone) {
     if (w.hours === undefined) continue;
