@@ -207,7 +207,8 @@ function renderPipeline(
       kargoProject: p.project,
       stage: env.name,
       valuesRepoURL: p.git.repoURL,
-      targetRevision: env.branch,
+      // argocd mode writes no Git (a Helm parameter on the Application, no revision pinned): it reads the source branch.
+      targetRevision: env.promotion.mode === 'argocd' ? p.git.branch : env.branch,
       valuesPath: env.valuesPath,
       chart: chartLocation,
       releaseName: p.app,

@@ -128,6 +128,9 @@ describe('renderPipelines', () => {
     // The pinned source is the Application's `values` ref source, not its chart source.
     const sources = parse(files.get('argocd-apps/api-staging.yaml') ?? '').spec.sources as { repoURL: string; ref?: string; chart?: string }[];
     expect(sources.filter((s) => s.repoURL === 'https://github.com/acme/api.git')).toEqual([{ repoURL: 'https://github.com/acme/api.git', targetRevision: 'env/staging', ref: 'values' }]);
+    // argocd mode writes no branch, so its Application reads the source branch.
+    const dev = parse(files.get('argocd-apps/api-dev.yaml') ?? '').spec.sources as { repoURL: string; targetRevision: string; ref?: string }[];
+    expect(dev.find((s) => s.ref === 'values')?.targetRevision).toBe('main');
     // The chart is not in the repository, so only the values file travels to the environment's branch.
     const steps = (parse(files.get('stages/staging.yaml') ?? '').spec.promotionTemplate.spec.steps as { as?: string }[]).map((s) => s.as);
     expect(steps).not.toContain('copy-chart');
@@ -153,7 +156,7 @@ describe('renderPipelines', () => {
     for (const p of parseConfig(SEVERAL).pipelines) {
       expect(p.environments.map((e) => e.branch)).toEqual(p.environments.map((e) => `env/${p.name}/${e.name}`));
     }
-    const custom = parseConfig(readFileSync(EXAMPLE_PATH, 'utf8').replace("      branch: main\n", "      branch: main\n      envBranch: deploy/{env}\n"));
+    const custom = parseConfig(readFileSync(EXAMPLE_PATH, 'utf8').replace('envBranch: env/{env}', 'envBranch: deploy/{env}'));
     expect(custom.pipelines[0]?.environments.map((e) => e.branch)).toEqual(['deploy/dev', 'deploy/staging', 'deploy/prod']);
   });
 

@@ -16,7 +16,9 @@ export function pipelineMarkdown(config: PipelineConfig): string {
       const from = env.upstreams.length === 0 ? `Warehouse ${pipeline.name}` : [...env.upstreams].sort(compareStrings).join(env.availability === 'All' ? ' + ' : ' or ');
       const promotion = `${env.promotion.auto ? 'auto' : 'manual'} (${env.promotion.mode})`;
       const windows = env.windows.map((w) => `${w.name} (${w.kind})`).join(', ');
-      rows.push(`| ${cell(pipeline.name)} | ${cell(env.name)} | ${cell(from)} | ${cell(promotion)} | ${env.promotion.soak ?? ''} | ${cell(windows)} | \`${cell(env.valuesPath)}\` |`);
+      // argocd mode writes no Git: the Application runs from the source branch with a Helm parameter.
+      const branch = env.promotion.mode === 'argocd' ? `(${pipeline.git.branch}, no Git write)` : `\`${cell(env.branch)}\``;
+      rows.push(`| ${cell(pipeline.name)} | ${cell(env.name)} | ${cell(from)} | ${cell(promotion)} | ${env.promotion.soak ?? ''} | ${cell(windows)} | ${branch} | \`${cell(env.valuesPath)}\` |`);
     }
   }
   return [
@@ -30,8 +32,8 @@ export function pipelineMarkdown(config: PipelineConfig): string {
     pipelineMermaid(config).trimEnd(),
     '```',
     '',
-    '| Pipeline | Environment | Takes Freight from | Promotion | Soak | Windows | Values file |',
-    '|---|---|---|---|---|---|---|',
+    '| Pipeline | Environment | Takes Freight from | Promotion | Soak | Windows | Branch (Argo CD tracks it) | Values file |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
