@@ -6,3 +6,5 @@ export * from './config/index.ts';
 export * from './kargo/index.ts';
 export * from './argo.ts';
 export * from './relay/index.ts';
+/** Kargo promotion-step expressions (`${{ … }}`) evaluated with Kargo 1.11's exact semantics: see ./expressions. */
+export * from './expressions/index.ts';
