@@ -33,10 +33,11 @@ describe('kargo-env graph / simulate (built bin)', () => {
   });
 
   it('simulate prints the timeline with values-file changes; --json has promotions and rejected', () => {
-    const args = ['simulate', '--config', EXAMPLE, '--push', '1.8.3@0m', '--push', '1.8.4@45m', '--push', 'latest@50m', '--approve', 'prod@2h'];
+    const args = ['simulate', '--config', EXAMPLE, '--push', '1.8.3@0m', '--push', '1.8.4@45m', '--push', 'latest@50m', '--approve', 'prod@2h', '--merge', 'prod@2h10m'];
     const human = kargoEnv(args);
     expect(human).toMatchObject({ code: 0, stderr: '' });
-    expect(human.stdout).toMatch(/^ {2}\+1h15m +Mon 2026-01-05 01:15 +1\.8\.4 +auto +kargo\/values\/staging-values\.yaml: image\.tag: 1\.8\.3 → 1\.8\.4$/m);
+    // Soak ends at +1h15m; the Stage notices on its next 5-minute requeue, so the promotion falls in a range.
+    expect(human.stdout).toMatch(/^ {2}\+1h15m–1h20m +Mon 2026-01-05 01:15–01:20 +1\.8\.4 +auto +kargo\/values\/staging-values\.yaml: image\.tag: 1\.8\.3 → 1\.8\.4$/m);
     expect(human.stdout).toMatch(/kargo\/values\/prod-values\.yaml: image\.tag: 1\.0\.0 → 1\.8\.4 \(pull request\)/);
     const json = kargoEnv([...args, '--json']);
     expect(json.code).toBe(0);
@@ -46,8 +47,9 @@ describe('kargo-env graph / simulate (built bin)', () => {
       ['staging', '1.8.3', 30],
       ['dev', '1.8.4', 45],
       ['staging', '1.8.4', 75],
-      ['prod', '1.8.4', 120],
+      ['prod', '1.8.4', 130],
     ]);
+    expect(data.promotions.at(-1)).toMatchObject({ promotedAtMinutes: 120, mergedAtMinutes: 130, mode: 'pull-request' });
     expect(data.rejected).toEqual([{ pipeline: 'flask-app', tag: 'latest', atMinutes: 50, reason: 'not-semver', message: 'tag latest is not a semantic version' }]);
   });
 
@@ -86,9 +88,10 @@ describe('kargo-env graph / simulate (built bin)', () => {
       const args = ['simulate', '--push', 'v1.2.0@0m', '--push', '1.2.0@5m', '--push', '1.2.0@10m', '--push', '1.8.4@sha256:aa@20m', '--push', '1.8.4@sha256:bb@25m'];
       const human = kargoEnv(args, dir);
       expect(human).toMatchObject({ code: 0, stderr: '' });
-      expect(human.stdout).toContain('dev · auto · from Warehouse flask-app\n  starts at v1.2.0 (image.tag in kargo/values/dev-values.yaml)\n');
-      expect(human.stdout).toContain('  starts at 1.0.0 (the configured initialTag; kargo/values/staging-values.yaml has no image.tag)\n');
-      expect(human.stdout).toContain('  starts at 1.0.0 (the configured initialTag; kargo/values/prod-values.yaml not found)\n');
+      const outsideGit = (env: string) => `(not in a Git work tree, so branch env/${env} was not read)`;
+      expect(human.stdout).toContain(`dev · auto · from Warehouse flask-app\n  starts at v1.2.0 (image.tag in kargo/values/dev-values.yaml in the rendered folder ${outsideGit('dev')})\n`);
+      expect(human.stdout).toContain(`  starts at 1.0.0 (the configured initialTag; kargo/values/staging-values.yaml in the rendered folder has no image.tag ${outsideGit('staging')})\n`);
+      expect(human.stdout).toContain(`  starts at 1.0.0 (the configured initialTag; kargo/values/prod-values.yaml in the rendered folder not found ${outsideGit('prod')})\n`);
       expect(human.stdout).toMatch(/^ {2}\+10m +1\.2\.0 +no Freight \(not-newest\)/m);
       expect(human.stdout).not.toContain('duplicate');
       expect(human.stdout).toMatch(/^ {2}\+25m +1\.8\.4@sha256:bb +Freight F3$/m);
@@ -102,6 +105,52 @@ describe('kargo-env graph / simulate (built bin)', () => {
         ['1.0.0', 'config'],
       ]);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('simulate reads the running tag from each environment branch (local, then origin), not from the source branch', () => {
+    const origin = mkdtempSync(join(tmpdir(), 'kargo-env-simulate-origin-'));
+    const dir = mkdtempSync(join(tmpdir(), 'kargo-env-simulate-clone-'));
+    const git = (cwd: string, ...args: string[]) => {
+      const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+      if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    try {
+      // The origin: main holds the rendered tree (dev at 1.1.0); env/dev and env/staging hold what Kargo committed.
+      git(origin, 'init', '-q');
+      copyFileSync(EXAMPLE, join(origin, 'kargo-env.yaml'));
+      mkdirSync(join(origin, 'kargo/values'), { recursive: true });
+      writeFileSync(join(origin, 'kargo/values/dev-values.yaml'), 'image:\n  tag: "1.1.0"\n');
+      git(origin, 'add', '.');
+      git(origin, 'commit', '-qm', 'render');
+      for (const [env, tag] of [['dev', '1.4.0'], ['staging', '1.3.0']] as const) {
+        git(origin, 'checkout', '-q', '-b', `env/${env}`, 'main');
+        writeFileSync(join(origin, `kargo/values/${env}-values.yaml`), `image:\n  tag: "${tag}"\n`);
+        git(origin, 'add', '.');
+        git(origin, 'commit', '-qm', `promote ${tag}`);
+      }
+      git(origin, 'checkout', '-q', 'main');
+      git(dir, 'clone', '-q', origin, '.');
+      // A local env/dev ahead of origin wins over origin/env/dev.
+      git(dir, 'checkout', '-q', '-b', 'env/dev', 'origin/env/dev');
+      writeFileSync(join(dir, 'kargo/values/dev-values.yaml'), 'image:\n  tag: "1.5.0"\n');
+      git(dir, 'commit', '-qam', 'local promote');
+      git(dir, 'checkout', '-q', 'main');
+      const json = JSON.parse(kargoEnv(['simulate', '--push', '1.8.4@0m', '--json'], dir).stdout);
+      expect(json.environments.map((e: { stage: string; initialTag: string; initialTagSource: string }) => [e.stage, e.initialTag, e.initialTagSource])).toEqual([
+        ['dev', '1.5.0', 'values-file'],
+        ['staging', '1.3.0', 'values-file'],
+        ['prod', '1.0.0', 'config'],
+      ]);
+      const human = kargoEnv(['simulate', '--push', '1.8.4@0m'], dir).stdout;
+      expect(human).toMatch(/starts at 1\.5\.0 \([^\n]*env\/dev[^\n]*\)/);
+      expect(human).toMatch(/starts at 1\.3\.0 \([^\n]*origin\/env\/staging[^\n]*\)/);
+      expect(human).toMatch(/prod[^\n]*\n {2}starts at 1\.0\.0 \([^\n]*no branch env\/prod, locally or on origin[^\n]*\)/);
+      expect(human).toContain('kargo/values/dev-values.yaml: image.tag: 1.5.0 → 1.8.4');
+    } finally {
+      rmSync(origin, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -46,13 +46,15 @@ describe('runGraph', () => {
 
 describe('runSimulate', () => {
   it('simulates the example: rc rejected, dev at once, staging after soak, prod on approval', async () => {
-    const report = await runSimulate({ config: EXAMPLE, pushes: ['1.8.3@0m', '1.9.0-rc.1@5m', '1.8.4@10m'], approvals: ['prod@2h'] }, { cwd: process.cwd() });
+    const report = await runSimulate({ config: EXAMPLE, pushes: ['1.8.3@0m', '1.9.0-rc.1@5m', '1.8.4@10m'], approvals: ['prod@2h'], merges: ['prod@2h30m'] }, { cwd: process.cwd() });
     expect(report.promotions.map((p) => [p.stage, p.tag, p.atMinutes])).toEqual([
       ['dev', '1.8.3', 0],
       ['dev', '1.8.4', 10],
       ['staging', '1.8.4', 40],
-      ['prod', '1.8.4', 120],
+      ['prod', '1.8.4', 150],
     ]);
+    // prod opens its pull request on approval; Argo CD syncs the env branch only once it is merged.
+    expect(report.promotions[3]).toMatchObject({ promotedAtMinutes: 120, mergedAtMinutes: 150, argocdUpdateAtMinutes: 150, change: { branch: 'env/prod' } });
     expect(report.rejected.map((r) => [r.tag, r.reason])).toEqual([['1.9.0-rc.1', 'outside-constraint']]);
   });
 
@@ -94,9 +96,9 @@ describe('runSimulate', () => {
     const report = await runSimulate({ config: 'kargo-env.yaml', pushes: ['1.8.4@0m'], approvals: [] }, { cwd: tmp.dir });
     expect(report.out).toBe('kargo');
     expect(report.environments.map((e) => [e.stage, e.initialTag, e.initialTagSource, e.initialTagNote])).toEqual([
-      ['dev', '1.4.2', 'values-file', 'image.tag in kargo/values/dev-values.yaml'],
-      ['staging', '1.0.0', 'config', 'kargo/values/staging-values.yaml has no image.tag'],
-      ['prod', '1.0.0', 'config', 'kargo/values/prod-values.yaml not found'],
+      ['dev', '1.4.2', 'values-file', 'image.tag in kargo/values/dev-values.yaml in the rendered folder (not in a Git work tree, so branch env/dev was not read)'],
+      ['staging', '1.0.0', 'config', 'kargo/values/staging-values.yaml in the rendered folder has no image.tag (not in a Git work tree, so branch env/staging was not read)'],
+      ['prod', '1.0.0', 'config', 'kargo/values/prod-values.yaml in the rendered folder not found (not in a Git work tree, so branch env/prod was not read)'],
     ]);
     expect(report.promotions.map((p) => [p.stage, p.change.from, p.change.to])).toEqual([
       ['dev', '1.4.2', '1.8.4'],

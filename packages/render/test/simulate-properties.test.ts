@@ -61,13 +61,18 @@ const scenario = fc
       fc.record({ env: fc.integer({ min: 0, max: 4 }), atMinutes: fc.integer({ min: 0, max: 360 }), tag: fc.option(fc.constantFrom(...TAGS), { nil: undefined }) }),
       { maxLength: 4 },
     ),
+    // Merges and closes of pull requests (kept only for pull-request environments).
+    reviews: fc.array(fc.record({ env: fc.integer({ min: 0, max: 4 }), atMinutes: fc.integer({ min: 0, max: 480 }), merge: fc.boolean() }), { maxLength: 4 }),
     start: fc.constantFrom('2026-01-05T00:00:00Z', '2026-01-09T20:00:00Z', '2026-03-29T00:30:00+01:00'),
     until: fc.option(fc.integer({ min: 30, max: 600 }), { nil: undefined }),
   })
-  .map(({ specs, pushes, approvals, start, until }) => {
+  .map(({ specs, pushes, approvals, reviews, start, until }) => {
+    const pr = reviews.filter((r) => specs[r.env]?.mode === 'pull-request');
     const input: SimulationInput = {
       pushes,
       approvals: approvals.filter((a) => a.env < specs.length).map((a) => ({ stage: `e${a.env}`, atMinutes: a.atMinutes, ...(a.tag === undefined ? {} : { tag: a.tag }) })),
+      merges: pr.filter((r) => r.merge).map((r) => ({ stage: `e${r.env}`, atMinutes: r.atMinutes })),
+      closes: pr.filter((r) => !r.merge).map((r) => ({ stage: `e${r.env}`, atMinutes: r.atMinutes })),
       start,
       ...(until === undefined ? {} : { untilMinutes: until }),
     };
@@ -86,10 +91,15 @@ interface Stay {
   readonly to: number;
 }
 
-/** Who ran which Freight when, rebuilt from the promotions (per stage in commit order). */
+/** The promotions of the run that noticed every soak at once (the earliest timing). */
+function earliest(result: SimulationResult): SimulatedPromotion[] {
+  return result.promotions.filter((p) => p.onlyIf !== 'noticed-late');
+}
+
+/** Who ran which Freight when, rebuilt from the promotions of the earliest timing (per stage in commit order). */
 function occupancy(result: SimulationResult): Map<string, Stay[]> {
   const byStage = new Map<string, SimulatedPromotion[]>();
-  for (const p of result.promotions) byStage.set(p.stage, [...(byStage.get(p.stage) ?? []), p]);
+  for (const p of earliest(result)) byStage.set(p.stage, [...(byStage.get(p.stage) ?? []), p]);
   const stays = new Map<string, Stay[]>();
   for (const [stage, list] of byStage) {
     stays.set(stage, list.map((p, i) => ({ freight: p.freight, from: p.atMinutes, to: list[i + 1]?.atMinutes ?? Infinity })));
@@ -116,7 +126,7 @@ describe('simulation invariants (fast-check, 200 random pipelines each)', () => 
   it('no environment receives Freight its upstreams did not hold continuously for the soak time, unless approved (All = every upstream)', () => {
     forEachRun((config, _input, result) => {
       const stays = occupancy(result);
-      for (const p of result.promotions) {
+      for (const p of earliest(result)) {
         const env = config.pipelines[0]!.environments.find((e) => e.name === p.stage)!;
         if (env.upstreams.length === 0 || approvedBefore(result, p.stage, p.tag, p.promotedAtMinutes)) continue;
         expect(p.trigger).toBe('auto');
@@ -149,8 +159,9 @@ describe('simulation invariants (fast-check, 200 random pipelines each)', () => 
         const f = freight.get(p.freight);
         expect(f?.tag).toBe(p.tag);
         expect(f!.atMinutes).toBeLessThanOrEqual(p.promotedAtMinutes);
-        expect(p.atMinutes).toBeGreaterThanOrEqual(p.promotedAtMinutes);
-        expect(p.delayMinutes).toBe(p.atMinutes - p.promotedAtMinutes);
+        expect(p.atMinutes).toBeGreaterThanOrEqual(p.argocdUpdateAtMinutes);
+        expect(p.argocdUpdateAtMinutes).toBeGreaterThanOrEqual(p.mergedAtMinutes ?? p.promotedAtMinutes);
+        expect(p.delayMinutes).toBe(p.atMinutes - p.argocdUpdateAtMinutes);
       }
       for (const r of result.rejected) {
         // A tag refused by the rules, or older than the newest, never gets Freight, not even from a later push.
@@ -174,9 +185,32 @@ describe('simulation invariants (fast-check, 200 random pipelines each)', () => 
   it('a direct auto environment without windows and approvals ends on the newest Freight', () => {
     forEachRun((config, input, result) => {
       const first = config.pipelines[0]!.environments[0]!;
-      fc.pre(first.promotion.auto && first.windows.length === 0 && !(input.approvals ?? []).some((a) => a.stage === first.name));
+      // A pull-request environment also needs merges (issue #16), so it is left out here.
+      fc.pre(first.promotion.auto && first.promotion.mode !== 'pull-request' && first.windows.length === 0 && !(input.approvals ?? []).some((a) => a.stage === first.name));
       const last = result.freight.at(-1);
       expect(result.environments[0]!.finalTag).toBe(last?.tag ?? '1.0.0');
+    });
+  });
+
+  it('latest ≥ earliest; with no soak on the way (Warehouse-fed, no windows, git) a promotion is immediate in both timings (regular_stages.go requeue)', () => {
+    forEachRun((config, _input, result) => {
+      for (const p of result.promotions) expect(p.latestAtMinutes).toBeGreaterThanOrEqual(p.atMinutes);
+      const first = config.pipelines[0]!.environments[0]!;
+      if (first.windows.length > 0 || first.promotion.mode === 'pull-request') return;
+      for (const p of result.promotions.filter((x) => x.stage === first.name)) expect(p.latestAtMinutes).toBe(p.atMinutes);
+    });
+  });
+
+  it('a pull request promotion that changes the tag lands only after a merge; a closed one fails (git_pr_waiter.go)', () => {
+    forEachRun((_config, _input, result) => {
+      for (const p of result.promotions.filter((x) => x.mode === 'pull-request' && x.change.from !== x.change.to)) {
+        expect(p.mergedAtMinutes).toBeDefined();
+        expect(result.pullRequests.some((a) => a.stage === p.stage && a.outcome === 'merged' && a.atMinutes === p.mergedAtMinutes)).toBe(true);
+      }
+      for (const f of result.failed) {
+        expect(f.reason).toBe('pull-request-closed');
+        expect(result.pullRequests.some((a) => a.stage === f.stage && a.outcome === 'closed' && a.atMinutes <= f.failedAtMinutes)).toBe(true);
+      }
     });
   });
 });

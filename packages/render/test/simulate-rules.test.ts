@@ -54,7 +54,8 @@ describe('example pipeline: dev auto, staging after 30m soak, prod manual (PR)',
   });
 
   it('writes the values-file change of each promotion, from the previous tag', () => {
-    const r = run(exampleConfig(), { pushes: [push('1.8.3', 0), push('1.8.4', 45)], approvals: [{ stage: 'prod', atMinutes: 80 }] });
+    // prod promotes by pull request: it lands once the pull request is merged (git_pr_waiter.go).
+    const r = run(exampleConfig(), { pushes: [push('1.8.3', 0), push('1.8.4', 45)], approvals: [{ stage: 'prod', atMinutes: 80 }], merges: [{ stage: 'prod', atMinutes: 80 }] });
     const changes = r.promotions.map((p) => `${p.change.file}: ${p.change.key}: ${p.change.from} → ${p.change.to}`);
     expect(changes).toEqual([
       'kargo/values/dev-values.yaml: image.tag: 1.0.0 → 1.8.3',
@@ -70,7 +71,7 @@ describe('example pipeline: dev auto, staging after 30m soak, prod manual (PR)',
   });
 
   it('--approve promotes the newest Freight that reached the upstream and bypasses soak', () => {
-    const r = run(exampleConfig(), { pushes: [push('1.8.3', 0)], approvals: [{ stage: 'staging', atMinutes: 5 }, { stage: 'prod', atMinutes: 6 }] });
+    const r = run(exampleConfig(), { pushes: [push('1.8.3', 0)], approvals: [{ stage: 'staging', atMinutes: 5 }, { stage: 'prod', atMinutes: 6 }], merges: [{ stage: 'prod', atMinutes: 6 }] });
     expect(brief(r)).toEqual([['dev', '1.8.3', 0], ['staging', '1.8.3', 5], ['prod', '1.8.3', 6]]);
     expect(r.approvals.map((a) => a.outcome)).toEqual(['promoted', 'promoted']);
   });
@@ -79,6 +80,7 @@ describe('example pipeline: dev auto, staging after 30m soak, prod manual (PR)',
     const r = run(exampleConfig(), {
       pushes: [push('1.8.3', 0), push('1.8.4', 40)],
       approvals: [{ stage: 'prod', atMinutes: 90, tag: '1.8.4' }, { stage: 'prod', atMinutes: 100, tag: '1.8.3' }, { stage: 'prod', atMinutes: 110, tag: '9.9.9' }],
+      merges: [{ stage: 'prod', atMinutes: 90 }, { stage: 'prod', atMinutes: 100 }],
     });
     expect(r.promotions.filter((p) => p.stage === 'prod').map((p) => [p.tag, p.atMinutes])).toEqual([['1.8.4', 90], ['1.8.3', 100]]);
     expect(r.approvals.map((a) => a.outcome)).toEqual(['promoted', 'promoted', 'no-freight']);
@@ -97,7 +99,7 @@ describe('example pipeline: dev auto, staging after 30m soak, prod manual (PR)',
   });
 
   it('JSON promotions are sorted by time, then stage', () => {
-    const r = run(exampleConfig(), { pushes: [push('1.8.3', 0)], approvals: [{ stage: 'staging', atMinutes: 0 }, { stage: 'prod', atMinutes: 0 }] });
+    const r = run(exampleConfig(), { pushes: [push('1.8.3', 0)], approvals: [{ stage: 'staging', atMinutes: 0 }, { stage: 'prod', atMinutes: 0 }], merges: [{ stage: 'prod', atMinutes: 0 }] });
     expect(brief(r)).toEqual([['dev', '1.8.3', 0], ['prod', '1.8.3', 0], ['staging', '1.8.3', 0]]);
   });
 
@@ -109,7 +111,11 @@ describe('example pipeline: dev auto, staging after 30m soak, prod manual (PR)',
 
 describe('fan-out / fan-in (staging → prod-eu + prod-us → global-check, All)', () => {
   it('fan-in All waits for every upstream; fan-out lets each branch move on its own approval', () => {
-    const r = run(fanOutFanIn(), { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-us', atMinutes: 70 }, { stage: 'prod-eu', atMinutes: 9 * 60 }] });
+    const r = run(fanOutFanIn(), {
+      pushes: [push('1.2.0', 0)],
+      approvals: [{ stage: 'prod-us', atMinutes: 70 }, { stage: 'prod-eu', atMinutes: 9 * 60 }],
+      merges: [{ stage: 'prod-us', atMinutes: 70 }, { stage: 'prod-eu', atMinutes: 9 * 60 }],
+    });
     expect(brief(r)).toEqual([
       ['dev', '1.2.0', 0],
       ['staging', '1.2.0', 60],
@@ -124,21 +130,23 @@ describe('fan-out / fan-in (staging → prod-eu + prod-us → global-check, All)
     const config = fanOutFanIn();
     const pipeline = config.pipelines[0]!;
     const oneOf: PipelineConfig = { ...config, pipelines: [{ ...pipeline, environments: pipeline.environments.map((e) => (e.name === 'global-check' ? { ...e, availability: 'OneOf' } : e)) }] };
-    const r = run(oneOf, { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-us', atMinutes: 70 }] });
+    const r = run(oneOf, { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-us', atMinutes: 70 }], merges: [{ stage: 'prod-us', atMinutes: 70 }] });
     expect(brief(r).filter(([s]) => s === 'global-check')).toEqual([['global-check', '1.2.0', 70]]);
     expect(r.promotions.find((p) => p.stage === 'global-check')?.change).toEqual({ application: 'shop-global-check', key: 'image.tag', from: '1.0.0', to: '1.2.0' });
   });
 
   it('an allow window (Mon–Thu 09:00–16:00 Berlin) holds the sync, not the commit, and says so', () => {
     // Monday 00:00 UTC is 01:00 in Berlin: the sync waits until 09:00 Berlin = 08:00 UTC.
-    const r = run(fanOutFanIn(), { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-eu', atMinutes: 61 }] });
+    const r = run(fanOutFanIn(), { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-eu', atMinutes: 61 }], merges: [{ stage: 'prod-eu', atMinutes: 61 }] });
     const eu = r.promotions.find((p) => p.stage === 'prod-eu');
-    expect(eu).toMatchObject({ promotedAtMinutes: 61, atMinutes: 480, delayMinutes: 419, delayedBy: ['allow-0'] });
-    expect(formatSimulation(r)).toMatch(/approved, committed \+1h1m, sync held 6h59m by allow-0/);
+    expect(eu).toMatchObject({ promotedAtMinutes: 61, mergedAtMinutes: 61, argocdUpdateAtMinutes: 61, atMinutes: 480, delayMinutes: 419, delayedBy: ['allow-0'] });
+    // Deliberately reworded for issue #16: the promotion is Running in argocd-update; the env branch has the commit.
+    expect(formatSimulation(r)).toMatch(/approved, PR opened \+1h1m, merged \+1h1m, Running in argocd-update 6h59m \(sync blocked by allow-0\)/);
+    expect(r.notes.some((n) => n.startsWith('shop/prod-eu: deployment windows hold the Argo CD sync, not the commit: the promotion stays Running in argocd-update') && n.includes('env/prod-eu already has the commit'))).toBe(true);
   });
 
   it('a deny date (christmas) holds the sync past the holidays, with --start', () => {
-    const r = run(fanOutFanIn(), { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-eu', atMinutes: 90 }], start: '2026-12-24T08:00Z' });
+    const r = run(fanOutFanIn(), { pushes: [push('1.2.0', 0)], approvals: [{ stage: 'prod-eu', atMinutes: 90 }], merges: [{ stage: 'prod-eu', atMinutes: 90 }], start: '2026-12-24T08:00Z' });
     const eu = r.promotions.find((p) => p.stage === 'prod-eu');
     // Thu 24th and Fri 25th are denied, the weekend is outside the allow window: Monday 28th 09:00 Berlin.
     expect(eu).toMatchObject({ delayedBy: ['christmas'], atMinutes: 4 * 24 * 60 });
@@ -153,7 +161,23 @@ describe('fan-out / fan-in (staging → prod-eu + prod-us → global-check, All)
     };
     const r = run(frozen, { pushes: [push('1.8.3', 0)] });
     expect(r.promotions).toEqual([]);
-    expect(r.pending).toEqual([{ pipeline: 'flask-app', stage: 'dev', tag: '1.8.3', freight: 'F1', trigger: 'auto', requestedAtMinutes: 0, promotedAtMinutes: 0, delayedBy: ['freeze'] }]);
+    // Deliberately extended for issue #16: when argocd-update started, and what the promotion waits for.
+    expect(r.pending).toEqual([
+      {
+        pipeline: 'flask-app',
+        stage: 'dev',
+        tag: '1.8.3',
+        freight: 'F1',
+        trigger: 'auto',
+        requestedAtMinutes: 0,
+        promotedAtMinutes: 0,
+        argocdUpdateAtMinutes: 0,
+        delayedBy: ['freeze'],
+        waitingFor: 'sync-window',
+        reason: 'Running in argocd-update and no window opens within a year (sync blocked by freeze); env/dev already has the commit',
+      },
+    ]);
+    expect(r.stalls.map((s) => [s.stage, s.kind])).toEqual([['dev', 'sync-window-never-opens']]);
   });
 
   it('soak with availability All never auto-promotes, as in Kargo (akuity/kargo#4586), and says so', () => {

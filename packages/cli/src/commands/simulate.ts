@@ -1,6 +1,8 @@
 // `kargo-env simulate`: an offline dry run — these tags arrive; which environment gets what, when, and which
-// files change. Each environment starts at the tag its values file in the rendered tree holds.
-import { join } from 'node:path';
+// files change. Each environment starts at the tag its values file holds on the environment's own Git branch
+// (`git show`), else in the rendered tree.
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import type { Issue, PipelineConfig } from '@kargo/model';
 import type { SimulationInput, SimulationResult, SimulationStartTag } from '@kargo/render';
 import { defineCommand, stringFlag, type Flags } from '../command.ts';
@@ -16,6 +18,12 @@ export interface SimulateOptions {
   readonly pushes: readonly string[];
   /** `--approve` values as given (`[pipeline/]env[=tag]@offset`). */
   readonly approvals: readonly string[];
+  /** `--merge` values as given (`[pipeline/]env@offset`). */
+  readonly merges?: readonly string[];
+  /** `--close` values as given (`[pipeline/]env@offset`). */
+  readonly closes?: readonly string[];
+  /** `--argocd-update-timeout` values as given (`[pipeline/]env=duration`). */
+  readonly argocdUpdateTimeouts?: readonly string[];
   /** `--until` as given (a duration). */
   readonly until?: string;
   /** `--start` as given (RFC 3339 with a zone); default Monday 2026-01-05 00:00 UTC. */
@@ -49,10 +57,16 @@ export function simulateOptionsFromFlags(flags: Flags): SimulateOptions {
   const start = stringFlag(flags, 'start');
   const out = stringFlag(flags, 'out');
   if (out?.trim() === '') throw new UsageError('--out must not be empty');
+  const merges = list(flags, 'merge');
+  const closes = list(flags, 'close');
+  const argocdUpdateTimeouts = list(flags, 'argocdUpdateTimeout');
   return {
     config,
     pushes,
     approvals: list(flags, 'approve'),
+    ...(merges.length === 0 ? {} : { merges }),
+    ...(closes.length === 0 ? {} : { closes }),
+    ...(argocdUpdateTimeouts.length === 0 ? {} : { argocdUpdateTimeouts }),
     ...(until === undefined ? {} : { until }),
     ...(start === undefined ? {} : { start }),
     ...(out === undefined ? {} : { out }),
@@ -69,6 +83,9 @@ async function simulationInput(options: SimulateOptions): Promise<SimulationInpu
   const render = await import('@kargo/render');
   const pushes = options.pushes.map((s) => unwrap(render.parsePushSpec(s)));
   const approvals = options.approvals.map((s) => unwrap(render.parseApprovalSpec(s)));
+  const merges = (options.merges ?? []).map((s) => unwrap(render.parsePullRequestSpec(s, '--merge')));
+  const closes = (options.closes ?? []).map((s) => unwrap(render.parsePullRequestSpec(s, '--close')));
+  const argocdUpdateTimeouts = (options.argocdUpdateTimeouts ?? []).map((s) => unwrap(render.parseArgoCDUpdateTimeoutSpec(s)));
   let untilMinutes: number | undefined;
   if (options.until !== undefined) {
     untilMinutes = render.parseOffset(options.until);
@@ -78,7 +95,72 @@ async function simulationInput(options: SimulateOptions): Promise<SimulationInpu
   if (start !== undefined && (!render.START_PATTERN.test(start) || Number.isNaN(Date.parse(start)))) {
     throw new UsageError(`--start ${JSON.stringify(start)} is not an instant like 2026-12-01T09:00Z (a zone, Z or +01:00, is required)`);
   }
-  return { pushes, approvals, ...(untilMinutes === undefined ? {} : { untilMinutes }), ...(start === undefined ? {} : { start }) };
+  return { pushes, approvals, merges, closes, argocdUpdateTimeouts, ...(untilMinutes === undefined ? {} : { untilMinutes }), ...(start === undefined ? {} : { start }) };
+}
+
+/** How long one git command may take; a slow or hung git only costs the branch lookup, never the run. */
+const GIT_TIMEOUT_MS = 10_000;
+
+type GitOutcome = { readonly ok: true; readonly stdout: string } | { readonly ok: false; readonly missing: boolean };
+
+/** Runs git without a shell; never throws (absent git, a timeout or a non-zero exit are outcomes). */
+function git(args: readonly string[], cwd: string): Promise<GitOutcome> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      'git',
+      [...args],
+      { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
+      (error, stdout) => {
+        if (error === null) resolvePromise({ ok: true, stdout });
+        else resolvePromise({ ok: false, missing: (error as NodeJS.ErrnoException).code === 'ENOENT' });
+      },
+    );
+  });
+}
+
+/** The values file as the environment's branch holds it: the local branch, else `origin/<branch>`. */
+async function branchValuesFile(top: string, branch: string, path: string): Promise<{ ref: string; text: string } | { fallback: string }> {
+  let branchSeen = false;
+  for (const [ref, full] of [
+    [branch, `refs/heads/${branch}`],
+    [`origin/${branch}`, `refs/remotes/origin/${branch}`],
+  ] as const) {
+    if (!(await git(['rev-parse', '--verify', '--quiet', `${full}^{commit}`], top)).ok) continue;
+    branchSeen = true;
+    const shown = await git(['show', `${full}:${path}`], top);
+    if (shown.ok) return { ref, text: shown.stdout };
+  }
+  return { fallback: branchSeen ? `${branch} has no ${path}` : `no branch ${branch}, locally or on origin` };
+}
+
+/**
+ * The tag each environment runs: `image.tag` of its values file on its own branch (`git show <branch>:<path>`,
+ * local branch first, then origin), since promotions commit there and not on the source branch. Outside a Git
+ * work tree, without git, or when the branch lacks the file: the rendered folder, with a note saying so.
+ */
+async function branchStartTags(config: PipelineConfig, configPath: UserPath, fromTree: readonly SimulationStartTag[]): Promise<SimulationStartTag[]> {
+  const render = await import('@kargo/render');
+  const top = await git(['rev-parse', '--show-toplevel'], dirname(configPath.absolute));
+  const noRepo = top.ok ? undefined : top.missing ? 'git not found' : 'not in a Git work tree';
+  return Promise.all(
+    fromTree.map(async (t) => {
+      const pipeline = config.pipelines.find((p) => p.name === t.pipeline);
+      const env = pipeline?.environments.find((e) => e.name === t.stage);
+      if (pipeline === undefined || env === undefined) return t;
+      const branch = render.environmentBranch(pipeline, env);
+      if (!top.ok) return { ...t, fallback: `${noRepo}, so branch ${branch} was not read` };
+      const found = await branchValuesFile(top.stdout.trim(), branch, env.valuesPath);
+      if ('fallback' in found) return { ...t, fallback: found.fallback };
+      let tag: string | undefined;
+      try {
+        tag = render.valuesFileTag(found.text, { filename: `${found.ref}:${env.valuesPath}` });
+      } catch (error) {
+        throw asCliError(error, CliErrorCode.OutputNotReadable, `cannot read the current tag of ${t.stage} from branch ${found.ref}`);
+      }
+      const { tag: _treeTag, fallback: _fallback, ...rest } = t;
+      return { ...rest, exists: true, ref: found.ref, ...(tag === undefined ? {} : { tag }) };
+    }),
+  );
 }
 
 /**
@@ -101,12 +183,13 @@ export async function runSimulate(options: SimulateOptions, io: RunIo): Promise<
   const outPath = userPath(io.cwd, options.out ?? 'kargo');
   const { config, warnings } = await loadConfig(configPath);
   const { simulatePipeline } = await import('@kargo/render');
-  const result = simulatePipeline(config, { ...input, startTags: await startTags(config, configPath, outPath) });
+  const startTagsFromBranches = await branchStartTags(config, configPath, await startTags(config, configPath, outPath));
+  const result = simulatePipeline(config, { ...input, startTags: startTagsFromBranches });
   if (!result.ok) {
     const count = result.errors.length;
     throw new CliError(CliErrorCode.InvalidArgument, `the simulation input does not fit ${configPath.display} (${count} problem${count === 1 ? '' : 's'})`, {
       issues: result.errors,
-      hint: 'approvals name an environment of the config (PIPELINE/ENV when several pipelines share the name)',
+      hint: 'approvals, merges, closes and timeouts name an environment of the config (PIPELINE/ENV when several pipelines share the name); merges and closes need a pull-request environment',
     });
   }
   return { config: configPath.display, out: outPath.display, ...result.value, warnings };
@@ -121,7 +204,8 @@ export const simulateCommand = defineCommand<SimulateOptions>({
     ['kargo-env simulate --push 1.8.4@0m', 'one push: dev at once, staging after its soak; prod waits for an approval'],
     ['kargo-env simulate --push 1.8.4@sha256:aa@0m --push 1.8.4@sha256:bb@1h', 'the same tag rebuilt: a new digest is new Freight'],
     ['kargo-env simulate --push 1.8.3@0m --push 1.8.4@10m --push 1.9.0-rc.1@15m --approve prod@2h', 'several pushes (the rc is rejected) and a prod approval'],
-    ['kargo-env simulate --push 1.8.4@0m --approve prod=1.8.4@45m --start 2026-12-24T09:00Z --json', 'approve a specific tag, deployment windows from a given date, JSON'],
+    ['kargo-env simulate --push 1.8.4@0m --approve prod=1.8.4@45m --merge prod@50m --start 2026-12-24T09:00Z --json', 'approve a specific tag, merge its pull request, deployment windows from a given date, JSON'],
+    ['kargo-env simulate --push 1.8.4@0m --approve prod@1h --close prod@2h', 'a closed pull request fails the promotion; Kargo does not retry it'],
   ],
   configure(command) {
     command
@@ -131,10 +215,16 @@ export const simulateCommand = defineCommand<SimulateOptions>({
         'a registry push (repeatable), e.g. 1.8.4@10m; offsets 0m, 10m, 2h, 1h30m; a @digest (1.8.4@sha256:3f9a@10m) tells a rebuilt image from a repeated push',
         collect,
       )
-      .option('--approve <[pipeline/]env[=tag]@offset>', 'approve and promote (repeatable): the newest Freight upstream, or =TAG; bypasses soak', collect)
+      .option('--approve <[pipeline/]env[=tag]@offset>', 'approve and promote (repeatable): the newest Freight upstream, or =TAG; bypasses soak; an older tag on an auto environment holds its auto-promotion', collect)
+      .option('--merge <[pipeline/]env@offset>', 'merge the open pull request of a pull-request environment (repeatable); until merged, the promotion waits and later ones queue', collect)
+      .option('--close <[pipeline/]env@offset>', 'close the open pull request without merging (repeatable): the promotion fails and auto-promotion never retries that Freight', collect)
+      .option('--argocd-update-timeout <[pipeline/]env=duration>', "the argocd-update step's retry.timeout (repeatable): a window wait beyond it fails the promotion and is flagged as a stall", collect)
       .option('--until <duration>', 'stop after this long (default: when nothing more can happen)')
       .option('--start <instant>', 'wall-clock time of minute 0 for deployment windows, e.g. 2026-12-01T09:00Z (default 2026-01-05T00:00Z, a Monday)')
-      .option('--out <dir>', "the rendered folder (render's --out, default kargo): each environment starts at the image.tag of its values file there, else at initialTag");
+      .option(
+        '--out <dir>',
+        "the rendered folder (render's --out, default kargo): each environment starts at the image.tag of its values file on its Git branch (env/<env>), else there, else at initialTag",
+      );
   },
   toOptions: simulateOptionsFromFlags,
   async execute(options, io, output) {

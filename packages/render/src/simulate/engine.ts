@@ -1,262 +1,55 @@
 // Offline dry run of a pipeline: registry pushes → Freight → promotions, event by event on a simulated clock.
-// Kargo's rules as modelled here (see the README): the Warehouse makes Freight from its newest qualifying tag,
-// one Freight per repository + tag + digest; auto Stages take the newest available Freight; soak needs
-// continuous presence upstream; approval bypasses soak and availability; deployment windows hold the Argo CD
-// sync, not the commit. Environments start at the tag their values file holds, else at the initialTag.
-import {
-  Severity,
-  TagRejection,
-  compileTagRules,
-  parseDuration,
-  selectNewestTag,
-  tagAccepted,
-  type CompiledTagRules,
-  type Issue,
-  type Pipeline,
-  type PipelineConfig,
-  type PipelineEnvironment,
-  type Result,
-} from '@kargo/model';
+// Kargo v1.11.2's rules as modelled here (see the README): the Warehouse makes Freight from its newest qualifying
+// tag, one Freight per repository + tag + digest; auto Stages take the newest available Freight, unless a
+// rollback set an auto-promotion hold or that Freight's last promotion failed; soak needs continuous presence
+// upstream and is noticed by the Stage's 5-minute requeue (so the run is done twice, noticed at once and noticed
+// late); approval bypasses soak and availability; a pull request waits for a merge; deployment windows keep the
+// promotion Running in argocd-update until a window opens (the env branch already has the commit). Environments
+// start at the tag their values file holds, else at the initialTag.
+import { Severity, compileTagRules, parseDuration, selectNewestTag, tagAccepted, type Issue, type Pipeline, type PipelineConfig, type Result } from '@kargo/model';
 import { compareStrings } from '../emit.ts';
 import { environmentOrder } from '../graph/model.ts';
+import { combineRuns, type RunFailure, type RunOutput, type RunPromotion, type RunStall } from './combine.ts';
+import type { ParsedSimulationInput, SimulationApproval, SimulationInput, SimulationPullRequestAction, SimulationPush, SimulationStartTag } from './input.ts';
+import { ARGOCD_UPDATE_DEFAULT_TIMEOUT_MINUTES, NOTICED_AT_ONCE, NOTICED_LATE, PR_POLL_INTERVAL_MINUTES, environmentBranch, type NoticeLag } from './kargo.ts';
 import {
-  SimulationInputSchema,
-  inputIssues,
-  type ParsedSimulationInput,
-  type SimulationApproval,
-  type SimulationInput,
-  type SimulationPush,
-  type SimulationStartTag,
-} from './input.ts';
+  ApprovalOutcome,
+  FailureReason,
+  InitialTagSource,
+  PromotionTrigger,
+  PullRequestAction,
+  PullRequestOutcome,
+  RejectionReason,
+  StallKind,
+  formatMinutes,
+  type SimulatedApproval,
+  type SimulatedEnvironment,
+  type SimulatedFreight,
+  type SimulatedPullRequestAction,
+  type SimulatedRejection,
+  type SimulationResult,
+} from './result.ts';
+import { changeHolder, endStalls, pendingPromotions } from './stalls.ts';
+import {
+  activeHold,
+  autoPromotionCandidate,
+  freightLabel,
+  imageLabel,
+  minutes,
+  soakAllBlocked,
+  type Freight,
+  type PipelineState,
+  type Promo,
+  type RegistryTag,
+  type StageState,
+} from './state.ts';
+import { prepareInput } from './validate.ts';
 import { blockingWindows, nextSyncTime } from './windows.ts';
-
-/** Why a push made no Freight: the subscription's tag rules, or the Warehouse's newest-tag rule. */
-export const RejectionReason = {
-  ...TagRejection,
-  /** Accepted by the rules but older than a tag already seen: Kargo makes Freight only from the newest. */
-  NotNewest: 'not-newest',
-  /** This image (repository + tag + digest) already has Freight: Freight names are hashes of exactly that. */
-  Duplicate: 'duplicate',
-} as const;
-export type RejectionReason = (typeof RejectionReason)[keyof typeof RejectionReason];
-
-export const PromotionTrigger = { Auto: 'auto', Approval: 'approval' } as const;
-export type PromotionTrigger = (typeof PromotionTrigger)[keyof typeof PromotionTrigger];
-
-export const ApprovalOutcome = {
-  /** The Freight was approved and promoted. */
-  Promoted: 'promoted',
-  /** The Freight was approved but the environment already has (or is getting) it. */
-  Current: 'current',
-  /** No Freight matched at that time; nothing happened. */
-  NoFreight: 'no-freight',
-} as const;
-export type ApprovalOutcome = (typeof ApprovalOutcome)[keyof typeof ApprovalOutcome];
-
-export interface SimulatedFreight {
-  readonly pipeline: string;
-  /** `F1`, `F2`, … in creation order per pipeline. */
-  readonly id: string;
-  readonly tag: string;
-  /** The digest, when the push gave one. */
-  readonly digest?: string;
-  readonly atMinutes: number;
-}
-
-export interface SimulatedRejection {
-  readonly pipeline: string;
-  readonly tag: string;
-  /** The digest, when the push gave one. */
-  readonly digest?: string;
-  readonly atMinutes: number;
-  readonly reason: RejectionReason;
-  readonly message: string;
-}
-
-/** What the promotion writes: the values file (git, pull-request) or the Application's Helm parameter (argocd). */
-export interface SimulatedChange {
-  readonly file?: string;
-  readonly application: string;
-  readonly key: string;
-  readonly from: string;
-  readonly to: string;
-}
-
-export interface SimulatedPromotion {
-  readonly pipeline: string;
-  readonly stage: string;
-  readonly tag: string;
-  /** The Freight's digest, when its push gave one. */
-  readonly digest?: string;
-  readonly freight: string;
-  /** When the environment runs the tag (the Argo CD sync), in minutes after the start. */
-  readonly atMinutes: number;
-  /** When Kargo committed the change (or opened the pull request, merged at once here). */
-  readonly promotedAtMinutes: number;
-  /** `atMinutes - promotedAtMinutes`: how long deployment windows held the sync. */
-  readonly delayMinutes: number;
-  /** The windows that held it (active deny windows, or the allow windows none of which was open). */
-  readonly delayedBy: readonly string[];
-  readonly trigger: PromotionTrigger;
-  readonly mode: PipelineEnvironment['promotion']['mode'];
-  readonly change: SimulatedChange;
-}
-
-/** A promotion committed (or queued) before the end whose sync had not happened by then. */
-export interface PendingPromotion {
-  readonly pipeline: string;
-  readonly stage: string;
-  readonly tag: string;
-  readonly freight: string;
-  readonly trigger: PromotionTrigger;
-  readonly requestedAtMinutes: number;
-  /** Absent while it waits behind another promotion of the same environment. */
-  readonly promotedAtMinutes?: number;
-  /** When the sync will happen, if a window opens within the simulated year. */
-  readonly syncAtMinutes?: number;
-  readonly delayedBy: readonly string[];
-}
-
-export interface SimulatedApproval {
-  readonly pipeline: string;
-  readonly stage: string;
-  readonly atMinutes: number;
-  /** The tag asked for (`ENV=TAG`), if any. */
-  readonly requestedTag?: string;
-  /** The tag approved. */
-  readonly tag?: string;
-  readonly outcome: ApprovalOutcome;
-  readonly message: string;
-}
-
-export interface SimulatedEnvironment {
-  readonly pipeline: string;
-  readonly stage: string;
-  readonly auto: boolean;
-  readonly mode: PipelineEnvironment['promotion']['mode'];
-  readonly soak?: string;
-  /** Empty: Freight comes from the Warehouse. */
-  readonly upstreams: readonly string[];
-  readonly availability: PipelineEnvironment['availability'];
-  readonly windows: readonly string[];
-  readonly valuesFile: string;
-  readonly application: string;
-  /** The tag the environment runs at minute 0. */
-  readonly initialTag: string;
-  /** Where `initialTag` comes from: the environment's values file, or the config's `image.initialTag`. */
-  readonly initialTagSource: InitialTagSource;
-  /** Where it was read, or why the values file gave none; absent when no values file was looked at. */
-  readonly initialTagNote?: string;
-  readonly finalTag: string;
-}
-
-export const InitialTagSource = { ValuesFile: 'values-file', Config: 'config' } as const;
-export type InitialTagSource = (typeof InitialTagSource)[keyof typeof InitialTagSource];
-
-export interface SimulatedWarehouse {
-  readonly pipeline: string;
-  readonly repository: string;
-  readonly rule: string;
-}
-
-export interface SimulationResult {
-  /** The instant of minute 0, as given. */
-  readonly start: string;
-  /** The last simulated minute. */
-  readonly untilMinutes: number;
-  readonly warehouses: readonly SimulatedWarehouse[];
-  /** Environments in promotion order per pipeline (pipelines sorted by name). */
-  readonly environments: readonly SimulatedEnvironment[];
-  readonly freight: readonly SimulatedFreight[];
-  /** Sorted by `atMinutes`, then stage, then pipeline, then commit order. */
-  readonly promotions: readonly SimulatedPromotion[];
-  readonly rejected: readonly SimulatedRejection[];
-  readonly approvals: readonly SimulatedApproval[];
-  readonly pending: readonly PendingPromotion[];
-  /** Things a reader should know (Kargo limitations hit, inputs after the end). */
-  readonly notes: readonly string[];
-}
 
 /** How far past the last input a window may still open a sync; beyond, a promotion counts as pending. */
 const HORIZON_SECONDS = 400 * 24 * 3600;
 /** Guard against a modelling bug looping forever; real runs settle in a few passes per event. */
 const MAX_STEPS = 200_000;
-
-interface Freight {
-  readonly id: string;
-  readonly order: number;
-  readonly tag: string;
-  /** The digest the push gave; the identity uses an internal stand-in when it gave none. */
-  readonly digest: string | undefined;
-  readonly createdAt: number;
-}
-
-/** What a tag points to in the simulated registry. */
-interface RegistryTag {
-  /** The digest, given or a stand-in (`#1`, `#2`, …, which no given digest can equal). */
-  readonly digest: string;
-  /** Whether the push gave the digest (only given digests are shown). */
-  readonly given: boolean;
-}
-
-interface Occupancy {
-  readonly freight: Freight;
-  readonly from: number;
-  to: number | undefined;
-}
-
-interface Promo {
-  readonly seq: number;
-  readonly freight: Freight;
-  readonly trigger: PromotionTrigger;
-  readonly requestedAt: number;
-  startedAt?: number;
-  /** `null`: no window opens within the horizon. */
-  syncAt?: number | null;
-  fromTag?: string;
-  delayedBy: readonly string[];
-}
-
-interface StageState {
-  readonly env: PipelineEnvironment;
-  /** The tag at minute 0 and where it comes from. */
-  readonly start: { readonly tag: string; readonly source: InitialTagSource; readonly note?: string };
-  readonly soak: number;
-  readonly upstreams: readonly StageState[];
-  currentTag: string;
-  /** The tag in the values file: the last promotion started. */
-  committedTag: string;
-  /** The newest Freight asked for (queued, running or landed): auto-promotion only moves past it. */
-  lastRequested: Freight | undefined;
-  readonly queue: Promo[];
-  readonly history: Occupancy[];
-  readonly approved: Set<number>;
-}
-
-interface PipelineState {
-  readonly pipeline: Pipeline;
-  readonly rules: CompiledTagRules;
-  /** Every accepted tag pushed, and the image it points to now. */
-  readonly registry: Map<string, RegistryTag>;
-  /** When each digest was first pushed (push sequence): an image's build time, for NewestBuild. */
-  readonly builtAt: Map<string, number>;
-  /** Freight by {@link freightKey}. */
-  readonly byImage: Map<string, Freight>;
-  /** Stand-in digests handed out so far. */
-  implicitDigests: number;
-  readonly freight: Freight[];
-  readonly stages: Map<string, StageState>;
-  /** Stages in promotion order (upstreams first). */
-  readonly order: readonly StageState[];
-}
-
-function issue(path: string, message: string, code: string): Issue {
-  return { path, message, severity: Severity.Error, code };
-}
-
-function minutes(seconds: number): number {
-  return seconds / 60;
-}
 
 /**
  * Freight identity. Kargo hashes each image of a Freight as `repoURL:tag@digest` (GenerateFreightID and
@@ -268,85 +61,19 @@ function freightKey(repository: string, tag: string, digest: string): string {
   return `${repository}:${tag}@${digest}`;
 }
 
-/** `1.8.4@sha256:3f9a` when the push gave a digest, else the tag. */
-function imageLabel(tag: string, digest: string | undefined): string {
-  return digest === undefined ? tag : `${tag}@${digest}`;
-}
-
-/** Soak of Freight `f` in `u`: the first moment it had been there continuously for `soak` seconds. */
-function soakedAt(u: StageState, f: Freight, soak: number): number | undefined {
-  let best: number | undefined;
-  for (const occ of u.history) {
-    if (occ.freight !== f) continue;
-    if ((occ.to ?? Infinity) - occ.from >= soak && (best === undefined || occ.from + soak < best)) best = occ.from + soak;
-  }
-  return best;
-}
-
-function available(s: StageState, f: Freight, t: number): boolean {
-  if (f.createdAt > t) return false;
-  if (s.approved.has(f.order)) return true;
-  if (s.upstreams.length === 0) return true;
-  const ok = (u: StageState): boolean => {
-    const at = soakedAt(u, f, s.soak);
-    return at !== undefined && at <= t;
-  };
-  return s.env.availability === 'All' ? s.upstreams.every(ok) : s.upstreams.some(ok);
-}
-
-/** Kargo does not auto-promote a Stage that combines a soak time with availability All (akuity/kargo#4586). */
-function soakAllBlocked(s: StageState): boolean {
-  return s.soak > 0 && s.env.availability === 'All' && s.upstreams.length > 1;
-}
-
-/** Parses input and checks it against the config; every problem at once. */
-function prepare(config: PipelineConfig, input: SimulationInput): Result<ParsedSimulationInput> {
-  const parsed = SimulationInputSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: inputIssues(parsed.error), warnings: [] };
-  const value = parsed.data;
-  const errors: Issue[] = [];
-  if (Number.isNaN(Date.parse(value.start))) errors.push(issue('start', `${value.start} is not a valid instant`, 'invalid-start'));
-  const pipelines = new Map(config.pipelines.map((p) => [p.name, p]));
-  const names = [...pipelines.keys()].sort(compareStrings).join(', ');
-  value.pushes.forEach((push, i) => {
-    if (push.pipeline !== undefined && !pipelines.has(push.pipeline)) errors.push(issue(`pushes[${i}].pipeline`, `unknown pipeline "${push.pipeline}"; pipelines are: ${names}`, 'unknown-pipeline'));
-  });
-  value.startTags.forEach((st, i) => {
-    const p = pipelines.get(st.pipeline);
-    if (p === undefined) errors.push(issue(`startTags[${i}].pipeline`, `unknown pipeline "${st.pipeline}"; pipelines are: ${names}`, 'unknown-pipeline'));
-    else if (!p.environments.some((e) => e.name === st.stage)) {
-      errors.push(issue(`startTags[${i}].stage`, `pipeline "${p.name}" has no environment "${st.stage}"; it has: ${p.environments.map((e) => e.name).join(', ')}`, 'unknown-stage'));
-    }
-  });
-  value.approvals.forEach((a, i) => {
-    if (a.pipeline !== undefined) {
-      const p = pipelines.get(a.pipeline);
-      if (p === undefined) errors.push(issue(`approvals[${i}].pipeline`, `unknown pipeline "${a.pipeline}"; pipelines are: ${names}`, 'unknown-pipeline'));
-      else if (!p.environments.some((e) => e.name === a.stage)) {
-        errors.push(issue(`approvals[${i}].stage`, `pipeline "${p.name}" has no environment "${a.stage}"; it has: ${p.environments.map((e) => e.name).join(', ')}`, 'unknown-stage'));
-      }
-      return;
-    }
-    const owners = config.pipelines.filter((p) => p.environments.some((e) => e.name === a.stage));
-    if (owners.length === 0) {
-      const all = [...new Set(config.pipelines.flatMap((p) => p.environments.map((e) => e.name)))].join(', ');
-      errors.push(issue(`approvals[${i}].stage`, `unknown environment "${a.stage}"; environments are: ${all}`, 'unknown-stage'));
-    } else if (owners.length > 1) {
-      errors.push(issue(`approvals[${i}].stage`, `environment "${a.stage}" exists in pipelines ${owners.map((p) => p.name).join(', ')}; write PIPELINE/${a.stage}`, 'ambiguous-stage'));
-    }
-  });
-  return errors.length > 0 ? { ok: false, errors, warnings: [] } : { ok: true, value, warnings: [] };
-}
+const plus = (seconds: number): string => `+${formatMinutes(minutes(seconds))}`;
 
 /** Where an environment starts: the values-file tag when there is one, else the config's initialTag. */
 function startOf(pipeline: Pipeline, known: SimulationStartTag | undefined): StageState['start'] {
-  if (known?.tag !== undefined) return { tag: known.tag, source: InitialTagSource.ValuesFile, note: `image.tag in ${known.file}` };
+  const where = known === undefined ? '' : known.ref !== undefined ? `${known.file} on ${known.ref}` : known.fallback !== undefined ? `${known.file} in the rendered folder` : known.file;
+  const why = known?.fallback === undefined ? '' : ` (${known.fallback})`;
+  if (known?.tag !== undefined) return { tag: known.tag, source: InitialTagSource.ValuesFile, note: `image.tag in ${where}${why}` };
   const initial = { tag: pipeline.image.initialTag, source: InitialTagSource.Config };
   if (known === undefined) return initial;
-  return { ...initial, note: known.exists ? `${known.file} has no image.tag` : `${known.file} not found` };
+  return { ...initial, note: `${known.exists ? `${where} has no image.tag` : `${where} not found`}${why}` };
 }
 
-function pipelineState(pipeline: Pipeline, startTags: readonly SimulationStartTag[]): PipelineState | Issue {
+function pipelineState(pipeline: Pipeline, input: ParsedSimulationInput): PipelineState | Issue {
   const compiled = compileTagRules({
     strategy: pipeline.image.strategy,
     constraint: pipeline.image.constraint,
@@ -354,7 +81,9 @@ function pipelineState(pipeline: Pipeline, startTags: readonly SimulationStartTa
     allow: pipeline.image.allowTags ?? [],
     ignore: pipeline.image.ignoreTags ?? [],
   });
-  if (!compiled.ok) return issue(`pipelines.${pipeline.name}.image`, `invalid tag rules: ${compiled.errors.map((e) => e.message).join('; ')}`, 'invalid-tag-rules');
+  if (!compiled.ok) {
+    return { path: `pipelines.${pipeline.name}.image`, message: `invalid tag rules: ${compiled.errors.map((e) => e.message).join('; ')}`, severity: Severity.Error, code: 'invalid-tag-rules' };
+  }
   const stages = new Map<string, StageState>();
   const order: StageState[] = [];
   for (const env of environmentOrder(pipeline)) {
@@ -363,19 +92,27 @@ function pipelineState(pipeline: Pipeline, startTags: readonly SimulationStartTa
       const s = stages.get(u);
       return s === undefined ? [] : [s];
     });
-    const start = startOf(pipeline, startTags.find((t) => t.pipeline === pipeline.name && t.stage === env.name));
+    const start = startOf(pipeline, input.startTags.find((t) => t.pipeline === pipeline.name && t.stage === env.name));
+    const timeout = input.argocdUpdateTimeouts.find((t) => t.stage === env.name && (t.pipeline === undefined || t.pipeline === pipeline.name));
     const state: StageState = {
       env,
       start,
       soak: env.promotion.soak === undefined ? 0 : (parseDuration(env.promotion.soak) ?? 0),
+      branch: environmentBranch(pipeline, env),
+      timeout: timeout === undefined ? undefined : Math.round(timeout.argocdUpdateTimeoutMinutes * 60),
       upstreams,
+      downstreams: [],
       currentTag: start.tag,
       committedTag: start.tag,
-      lastRequested: undefined,
+      current: undefined,
       queue: [],
       history: [],
       approved: new Set(),
+      lastTerminal: new Map(),
+      holds: [],
+      lastWake: 0,
     };
+    for (const u of upstreams) u.downstreams.push(state);
     stages.set(env.name, state);
     order.push(state);
   }
@@ -387,47 +124,112 @@ function pipelineState(pipeline: Pipeline, startTags: readonly SimulationStartTa
  * clock is read. Input problems (unknown environments, bad offsets) come back as located issues.
  */
 export function simulatePipeline(config: PipelineConfig, input: SimulationInput): Result<SimulationResult> {
-  const prepared = prepare(config, input);
+  const prepared = prepareInput(config, input);
   if (!prepared.ok) return prepared;
-  const { pushes, approvals, untilMinutes, start, startTags } = prepared.value;
+  const early = runOnce(config, prepared.value, NOTICED_AT_ONCE);
+  if (!early.ok) return early;
+  const late = runOnce(config, prepared.value, NOTICED_LATE);
+  if (!late.ok) return late;
+  return { ok: true, value: combineRuns(early.value, late.value), warnings: [] };
+}
+
+/** One run of the model with the given notice lags. */
+function runOnce(config: PipelineConfig, input: ParsedSimulationInput, lag: NoticeLag): Result<RunOutput> {
+  const { pushes, approvals, merges, closes, untilMinutes, start } = input;
   const startMs = Date.parse(start);
   const until = untilMinutes === undefined ? undefined : Math.round(untilMinutes * 60);
   const states: PipelineState[] = [];
   for (const p of [...config.pipelines].sort((a, b) => compareStrings(a.name, b.name))) {
-    const state = pipelineState(p, startTags);
+    const state = pipelineState(p, input);
     if ('pipeline' in state) states.push(state);
     else return { ok: false, errors: [state], warnings: [] };
   }
   const byName = new Map(states.map((s) => [s.pipeline.name, s]));
+  const stageOf = (e: { readonly stage: string; readonly pipeline?: string | undefined }): { p: PipelineState; s: StageState } | undefined => {
+    const p = e.pipeline === undefined ? states.find((x) => x.stages.has(e.stage)) : byName.get(e.pipeline);
+    const s = p?.stages.get(e.stage);
+    return p === undefined || s === undefined ? undefined : { p, s };
+  };
 
   // Stable sorts keep the given order for events at the same second.
   const pushEvents = pushes.map((p) => ({ ...p, at: Math.round(p.atMinutes * 60) })).sort((a, b) => a.at - b.at);
-  const approvalEvents = approvals.map((a, index) => ({ ...a, index, at: Math.round(a.atMinutes * 60) })).sort((a, b) => a.at - b.at);
-  const lastInput = Math.max(0, ...pushEvents.map((p) => p.at), ...approvalEvents.map((a) => a.at));
+  const approvalEvents = approvals.map((a) => ({ ...a, at: Math.round(a.atMinutes * 60) })).sort((a, b) => a.at - b.at);
+  const prEvents = [
+    ...merges.map((m) => ({ ...m, action: PullRequestAction.Merge, at: Math.round(m.atMinutes * 60) })),
+    ...closes.map((c) => ({ ...c, action: PullRequestAction.Close, at: Math.round(c.atMinutes * 60) })),
+  ].sort((a, b) => a.at - b.at);
+  const lastInput = Math.max(0, ...pushEvents.map((p) => p.at), ...approvalEvents.map((a) => a.at), ...prEvents.map((e) => e.at));
   const limitMs = startMs + (lastInput + HORIZON_SECONDS) * 1000;
 
   const freightOut: SimulatedFreight[] = [];
   const rejected: SimulatedRejection[] = [];
-  const promotions: (SimulatedPromotion & { seq: number })[] = [];
+  const promotions: RunPromotion[] = [];
+  const failures: RunFailure[] = [];
+  const stalls: RunStall[] = [];
   const approvalsOut: SimulatedApproval[] = [];
+  const prOut: SimulatedPullRequestAction[] = [];
   const notes = new Set<string>();
   let seq = 0;
 
-  const startPromo = (s: StageState, promo: Promo, t: number): void => {
+  /** An event the Stage's watches see (SetupWithManager in regular_stages.go) makes it reconcile now. */
+  const wake = (s: StageState, t: number): void => {
+    if (t > s.lastWake) s.lastWake = t;
+  };
+
+  const windowNote = (p: PipelineState, s: StageState): string => {
+    const timeout =
+      s.timeout === undefined
+        ? ` (render gives argocd-update a retry.timeout longer than the windows' longest closed stretch; without one Kargo errors the step after ${ARGOCD_UPDATE_DEFAULT_TIMEOUT_MINUTES}m)`
+        : ` (argocd-update timeout ${formatMinutes(minutes(s.timeout))})`;
+    return (
+      `${p.pipeline.name}/${s.env.name}: deployment windows hold the Argo CD sync, not the commit: the promotion stays Running in argocd-update ` +
+      `("Sync operation blocked by sync window", Argo CD controller/sync.go) until a window lets the sync through; ${changeHolder(s)}, ` +
+      `and later promotions of ${s.env.name} queue behind it${timeout}`
+    );
+  };
+
+  /** argocd-update starts at `at`: the sync happens when the windows allow it, unless the step times out first. */
+  const beginUpdate = (p: PipelineState, s: StageState, promo: Promo, at: number): void => {
+    promo.updateAt = at;
+    const ms = startMs + at * 1000;
+    const sync = nextSyncTime(s.env.windows, ms, limitMs);
+    promo.syncAt = sync === undefined ? null : at + Math.ceil((sync - ms) / 1000);
+    promo.delayedBy = promo.syncAt === at ? [] : blockingWindows(s.env.windows, ms);
+    if (promo.syncAt !== at) notes.add(windowNote(p, s));
+    // local_orchestrator.go: a Running step errors once it has run longer than its timeout.
+    if (s.timeout !== undefined && (promo.syncAt === null || promo.syncAt - at > s.timeout)) {
+      promo.failAt = at + s.timeout;
+      const wait = promo.syncAt === null ? 'no window lets the sync through within a year' : `the sync is blocked by ${promo.delayedBy.join(', ')} for ${formatMinutes(minutes(promo.syncAt - at))}`;
+      promo.failure = {
+        reason: FailureReason.ArgoCDUpdateTimeout,
+        message: `argocd-update timed out after ${formatMinutes(minutes(s.timeout))}: ${wait}, so the step and the promotion end Errored`,
+      };
+    }
+  };
+
+  const startPromo = (p: PipelineState, s: StageState, promo: Promo, t: number): void => {
     promo.startedAt = t;
     promo.fromTag = s.committedTag;
     s.committedTag = promo.freight.tag;
-    const at = startMs + t * 1000;
-    const sync = nextSyncTime(s.env.windows, at, limitMs);
-    promo.syncAt = sync === undefined ? null : t + Math.ceil((sync - at) / 1000);
-    promo.delayedBy = promo.syncAt === t ? [] : blockingWindows(s.env.windows, at);
+    // Nothing to commit, nothing to merge: the sync-unchanged step runs argocd-update at once.
+    if (s.env.promotion.mode === 'pull-request' && promo.fromTag !== promo.freight.tag) {
+      promo.pr = { openedAt: t };
+      return;
+    }
+    beginUpdate(p, s, promo, t);
   };
 
-  const enqueue = (s: StageState, f: Freight, trigger: PromotionTrigger, t: number): void => {
+  const enqueue = (p: PipelineState, s: StageState, f: Freight, trigger: PromotionTrigger, t: number): void => {
     const promo: Promo = { seq: seq++, freight: f, trigger, requestedAt: t, delayedBy: [] };
     s.queue.push(promo);
-    s.lastRequested = f;
-    if (s.queue.length === 1) startPromo(s, promo, t);
+    if (s.queue.length === 1) startPromo(p, s, promo, t);
+  };
+
+  const next = (p: PipelineState, s: StageState, t: number): void => {
+    s.queue.shift();
+    wake(s, t); // its Promotion changed phase
+    const head = s.queue[0];
+    if (head !== undefined) startPromo(p, s, head, t);
   };
 
   const land = (p: PipelineState, s: StageState, promo: Promo, t: number): void => {
@@ -435,14 +237,15 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
     if (open !== undefined && open.to === undefined) open.to = t;
     s.history.push({ freight: promo.freight, from: t, to: undefined });
     s.currentTag = promo.freight.tag;
+    s.current = promo.freight;
+    s.lastTerminal.set(promo.freight.order, { ok: true, at: t });
     const env = s.env;
     const from = promo.fromTag ?? s.start.tag;
     const startedAt = promo.startedAt ?? t;
+    const updateAt = promo.updateAt ?? startedAt;
     const { digest } = promo.freight;
     if (from === promo.freight.tag) {
-      notes.add(
-        `${p.pipeline.name}/${env.name}: ${promo.freight.id} (${imageLabel(promo.freight.tag, digest)}) keeps image.tag ${from}, so the promotion changes no file and Argo CD has nothing new to sync`,
-      );
+      notes.add(`${p.pipeline.name}/${env.name}: ${freightLabel(promo.freight)} keeps image.tag ${from}, so the promotion changes no file and Argo CD has nothing new to sync`);
     }
     promotions.push({
       seq: promo.seq,
@@ -453,15 +256,60 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
       freight: promo.freight.id,
       atMinutes: minutes(t),
       promotedAtMinutes: minutes(startedAt),
-      delayMinutes: minutes(t - startedAt),
+      ...(promo.pr?.mergedAt === undefined ? {} : { mergedAtMinutes: minutes(promo.pr.mergedAt) }),
+      argocdUpdateAtMinutes: minutes(updateAt),
+      delayMinutes: minutes(t - updateAt),
       delayedBy: promo.delayedBy,
       trigger: promo.trigger,
       mode: env.promotion.mode,
-      change: { ...(env.promotion.mode === 'argocd' ? {} : { file: env.valuesPath }), application: env.applicationName, key: 'image.tag', from, to: promo.freight.tag },
+      change: {
+        ...(env.promotion.mode === 'argocd' ? {} : { file: env.valuesPath, branch: s.branch }),
+        application: env.applicationName,
+        key: 'image.tag',
+        from,
+        to: promo.freight.tag,
+      },
     });
-    s.queue.shift();
-    const next = s.queue[0];
-    if (next !== undefined) startPromo(s, next, t);
+    // The Freight is now in (and verified in) this Stage: Kargo's Freight watch wakes the downstream Stages.
+    for (const d of s.downstreams) wake(d, t);
+    next(p, s, t);
+  };
+
+  const fail = (p: PipelineState, s: StageState, promo: Promo, t: number): void => {
+    const failure = promo.failure ?? { reason: FailureReason.PullRequestClosed, message: 'the promotion failed' };
+    // A closed pull request never reached the env branch; a timed-out argocd-update leaves its commit there.
+    if (failure.reason === FailureReason.PullRequestClosed) s.committedTag = promo.fromTag ?? s.committedTag;
+    s.lastTerminal.set(promo.freight.order, { ok: false, at: t });
+    failures.push({
+      seq: promo.seq,
+      pipeline: p.pipeline.name,
+      stage: s.env.name,
+      tag: promo.freight.tag,
+      freight: promo.freight.id,
+      trigger: promo.trigger,
+      promotedAtMinutes: minutes(promo.startedAt ?? t),
+      failedAtMinutes: minutes(t),
+      reason: failure.reason,
+      message: failure.message,
+    });
+    const name = `${p.pipeline.name}/${s.env.name}`;
+    if (failure.reason === FailureReason.ArgoCDUpdateTimeout) {
+      stalls.push({
+        pipeline: p.pipeline.name,
+        stage: s.env.name,
+        kind: StallKind.SyncWindowTimeout,
+        sinceMinutes: minutes(promo.updateAt ?? t),
+        freight: promo.freight.id,
+        reason: `${freightLabel(promo.freight)}: ${failure.message}; Argo CD may still sync ${s.env.promotion.mode === 'argocd' ? 'the Application' : s.branch} when the window opens, but Kargo records the promotion as failed`,
+      });
+    }
+    if (s.env.promotion.auto) {
+      notes.add(
+        `${name}: the promotion of ${freightLabel(promo.freight)} failed at ${plus(t)}; Kargo never retries a failed auto-promotion of the same Freight ` +
+          `(autoPromoteFreight in regular_stages.go skips it while the newest terminal Promotion for it did not succeed): only newer Freight or --approve ${s.env.name} moves ${s.env.name}`,
+      );
+    }
+    next(p, s, t);
   };
 
   const settle = (t: number): void => {
@@ -469,8 +317,10 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
       let changed = false;
       for (const p of states) {
         for (const s of p.order) {
-          for (let head = s.queue[0]; head !== undefined && typeof head.syncAt === 'number' && head.syncAt <= t; head = s.queue[0]) {
-            land(p, s, head, t);
+          for (let head = s.queue[0]; head !== undefined; head = s.queue[0]) {
+            if (head.failAt !== undefined && head.failAt <= t) fail(p, s, head, t);
+            else if (typeof head.syncAt === 'number' && head.syncAt <= t) land(p, s, head, t);
+            else break;
             changed = true;
           }
           if (!s.env.promotion.auto) continue;
@@ -478,15 +328,14 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
             notes.add(`${p.pipeline.name}/${s.env.name}: Kargo does not auto-promote with a soak time and availability All (akuity/kargo#4586); it moves only on --approve`);
             continue;
           }
-          let candidate: Freight | undefined;
-          for (let i = p.freight.length - 1; i >= 0 && candidate === undefined; i--) {
-            const f = p.freight[i];
-            if (f !== undefined && available(s, f, t)) candidate = f;
-          }
-          if (candidate !== undefined && (s.lastRequested === undefined || candidate.order > s.lastRequested.order)) {
-            enqueue(s, candidate, PromotionTrigger.Auto, t);
-            changed = true;
-          }
+          // autoPromoteFreight (regular_stages.go): no hold; the candidate is not current, not already being
+          // promoted, and its newest terminal Promotion (if any) succeeded.
+          if (activeHold(s) !== undefined) continue;
+          const candidate = autoPromotionCandidate(p.freight, s, t, lag.soakSeconds);
+          if (candidate === undefined || candidate === s.current || s.queue.some((q) => q.freight === candidate)) continue;
+          if (s.lastTerminal.get(candidate.order)?.ok === false) continue;
+          enqueue(p, s, candidate, PromotionTrigger.Auto, t);
+          changed = true;
         }
       }
       if (!changed) return;
@@ -545,10 +394,36 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
     }
   };
 
+  /**
+   * A manual promotion's hold or resume intent, as the Promotion webhook stamps it (syncHoldAnnotations in
+   * akuity/kargo v1.11.2 pkg/webhook/kubernetes/promotion/webhook.go): only where auto-promotion is enabled;
+   * the promoted Freight is the candidate → resume (clears a hold), anything else → hold. The intent takes
+   * effect at once (computeEffectiveAutoPromotionHolds overlays in-flight Promotions) and stays whatever the
+   * promotion's outcome (syncPromotions applies the intent of every terminal Promotion but an Aborted one).
+   */
+  const holdIntent = (p: PipelineState, s: StageState, f: Freight, t: number): string => {
+    if (!s.env.promotion.auto) return '';
+    const candidate = autoPromotionCandidate(p.freight, s, t);
+    const held = activeHold(s);
+    if (candidate === f) {
+      if (held === undefined) return '';
+      held.releasedAt = t;
+      held.releasedBy = f;
+      return `; it is the newest available Freight, so the auto-promotion hold set at ${plus(held.since)} is released`;
+    }
+    if (held !== undefined) {
+      held.releasedAt = t;
+      held.releasedBy = f;
+    }
+    s.holds.push({ freight: f, since: t });
+    const newest = candidate === undefined ? 'no Freight is the auto-promotion candidate' : `the newest available Freight is ${freightLabel(candidate)}`;
+    return `; ${newest}, so auto-promotion of ${s.env.name} is held until a manual promotion of the newest Freight (Kargo 1.11 AutoPromotionHolds)`;
+  };
+
   const approve = (event: SimulationApproval & { at: number }): void => {
-    const p = event.pipeline === undefined ? states.find((x) => x.stages.has(event.stage)) : byName.get(event.pipeline);
-    const s = p?.stages.get(event.stage);
-    if (p === undefined || s === undefined) return; // prepare() already refused these
+    const found = stageOf(event);
+    if (found === undefined) return; // prepareInput() already refused these
+    const { p, s } = found;
     const t = event.at;
     const base = { pipeline: p.pipeline.name, stage: event.stage, atMinutes: minutes(t), ...(event.tag === undefined ? {} : { requestedTag: event.tag }) };
     let f: Freight | undefined;
@@ -564,7 +439,7 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
     if (f === undefined) {
       const message =
         event.tag !== undefined
-          ? `no Freight for tag ${event.tag} exists at +${minutes(t)}m`
+          ? `no Freight for tag ${event.tag} exists at ${plus(t)}`
           : s.upstreams.length === 0
             ? 'the Warehouse has no Freight yet'
             : `no Freight has reached ${s.upstreams.map((u) => u.env.name).join(' or ')} yet`;
@@ -572,17 +447,49 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
       return;
     }
     s.approved.add(f.order);
-    if (s.lastRequested === f) {
+    wake(s, t); // stageEnqueuerForApprovedFreight
+    if ((s.queue.at(-1)?.freight ?? s.current) === f) {
       approvalsOut.push({ ...base, tag: f.tag, outcome: ApprovalOutcome.Current, message: `${event.stage} already has or is getting ${f.tag}` });
       return;
     }
-    enqueue(s, f, PromotionTrigger.Approval, t);
-    approvalsOut.push({ ...base, tag: f.tag, outcome: ApprovalOutcome.Promoted, message: `approved ${f.tag} (${f.id}) for ${event.stage} and promoted it` });
+    const intent = holdIntent(p, s, f, t);
+    enqueue(p, s, f, PromotionTrigger.Approval, t);
+    approvalsOut.push({ ...base, tag: f.tag, outcome: ApprovalOutcome.Promoted, message: `approved ${freightLabel(f)} for ${event.stage} and promoted it${intent}` });
+  };
+
+  /** `--merge` / `--close` of the environment's open pull request (git_pr_waiter.go decides what follows). */
+  const pullRequest = (event: SimulationPullRequestAction & { at: number; action: PullRequestAction }): void => {
+    const found = stageOf(event);
+    if (found === undefined) return;
+    const { p, s } = found;
+    const t = event.at;
+    const base = { pipeline: p.pipeline.name, stage: event.stage, atMinutes: minutes(t), action: event.action };
+    const head = s.queue[0];
+    const pr = head?.pr;
+    if (head === undefined || pr === undefined || pr.mergedAt !== undefined || pr.closedAt !== undefined) {
+      const why = head === undefined ? 'no promotion is running' : head.startedAt === undefined || pr === undefined ? `the running promotion of ${freightLabel(head.freight)} opened none` : `its pull request for ${freightLabel(head.freight)} is already ${pr.mergedAt !== undefined ? 'merged' : 'closed'}`;
+      prOut.push({ ...base, outcome: PullRequestOutcome.NoOpenPullRequest, message: `${event.stage} has no open pull request at ${plus(t)} (${why}); nothing happened` });
+      return;
+    }
+    const subject = { tag: head.freight.tag, freight: head.freight.id };
+    // git-wait-for-pr sees the new state at its next poll (RetryAfter, 30s by default).
+    const seen = t + lag.pullRequestSeconds;
+    if (event.action === PullRequestAction.Merge) {
+      pr.mergedAt = t;
+      beginUpdate(p, s, head, seen);
+      prOut.push({ ...base, ...subject, outcome: PullRequestOutcome.Merged, message: `merged the pull request for ${freightLabel(head.freight)}; argocd-update follows within ${formatMinutes(PR_POLL_INTERVAL_MINUTES)}` });
+    } else {
+      pr.closedAt = t;
+      head.failAt = seen;
+      head.failure = { reason: FailureReason.PullRequestClosed, message: `the pull request was closed without merging at ${plus(t)}: git-wait-for-pr fails the promotion (a terminal error)` };
+      prOut.push({ ...base, ...subject, outcome: PullRequestOutcome.Closed, message: `closed the pull request for ${freightLabel(head.freight)} without merging; the promotion fails` });
+    }
   };
 
   let t = 0;
   let pi = 0;
   let ai = 0;
+  let ri = 0;
   for (let step = 0; ; step++) {
     if (step >= MAX_STEPS) throw new Error(`simulation exceeded ${MAX_STEPS} steps (a bug in the simulator)`);
     for (let e = pushEvents[pi]; e !== undefined && e.at <= t; e = pushEvents[++pi]) push(e);
@@ -592,52 +499,45 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
       approve(e);
       settle(t);
     }
+    for (let e = prEvents[ri]; e !== undefined && e.at <= t; e = prEvents[++ri]) {
+      pullRequest(e);
+      settle(t);
+    }
 
     const candidates: number[] = [];
-    const nextPush = pushEvents[pi];
-    if (nextPush !== undefined) candidates.push(nextPush.at);
-    const nextApproval = approvalEvents[ai];
-    if (nextApproval !== undefined) candidates.push(nextApproval.at);
+    for (const e of [pushEvents[pi], approvalEvents[ai], prEvents[ri]]) if (e !== undefined) candidates.push(e.at);
     for (const p of states) {
       for (const s of p.order) {
         const head = s.queue[0];
         if (head !== undefined && typeof head.syncAt === 'number' && head.syncAt > t) candidates.push(head.syncAt);
+        if (head?.failAt !== undefined && head.failAt > t) candidates.push(head.failAt);
         if (s.soak > 0) {
           for (const u of s.upstreams) {
             const open = u.history.at(-1);
-            if (open !== undefined && open.to === undefined && open.from + s.soak > t) candidates.push(open.from + s.soak);
+            if (open === undefined || open.to !== undefined) continue;
+            const soaked = open.from + s.soak;
+            if (soaked > t) candidates.push(soaked);
+            if (soaked + lag.soakSeconds > t) candidates.push(soaked + lag.soakSeconds);
           }
         }
       }
     }
     if (candidates.length === 0) break;
-    const next = Math.min(...candidates);
-    if (until !== undefined && next > until) break;
-    t = next;
+    const nextAt = Math.min(...candidates);
+    if (until !== undefined && nextAt > until) break;
+    t = nextAt;
   }
   // The loop leaves `t` at the last instant it processed.
   const end = until ?? t;
-  for (const e of pushEvents.slice(pi)) notes.add(`push ${e.tag} at +${formatMinutes(minutes(e.at))} is after the end (+${formatMinutes(minutes(end))}) and was not simulated`);
-  for (const e of approvalEvents.slice(ai)) notes.add(`approval of ${e.stage} at +${formatMinutes(minutes(e.at))} is after the end (+${formatMinutes(minutes(end))}) and was not simulated`);
+  const after = (what: string, at: number): string => `${what} at ${plus(at)} is after the end (${plus(end)}) and was not simulated`;
+  for (const e of pushEvents.slice(pi)) notes.add(after(`push ${e.tag}`, e.at));
+  for (const e of approvalEvents.slice(ai)) notes.add(after(`approval of ${e.stage}`, e.at));
+  for (const e of prEvents.slice(ri)) notes.add(after(`${e.action} of ${e.stage}'s pull request`, e.at));
 
-  const pending: PendingPromotion[] = [];
   const environments: SimulatedEnvironment[] = [];
   for (const p of states) {
     for (const s of p.order) {
       const env = s.env;
-      for (const promo of s.queue) {
-        pending.push({
-          pipeline: p.pipeline.name,
-          stage: env.name,
-          tag: promo.freight.tag,
-          freight: promo.freight.id,
-          trigger: promo.trigger,
-          requestedAtMinutes: minutes(promo.requestedAt),
-          ...(promo.startedAt === undefined ? {} : { promotedAtMinutes: minutes(promo.startedAt) }),
-          ...(typeof promo.syncAt === 'number' ? { syncAtMinutes: minutes(promo.syncAt) } : {}),
-          delayedBy: promo.delayedBy,
-        });
-      }
       environments.push({
         pipeline: p.pipeline.name,
         stage: env.name,
@@ -648,15 +548,23 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
         availability: env.availability,
         windows: env.windows.map((w) => w.name),
         valuesFile: env.valuesPath,
+        branch: s.branch,
         application: env.applicationName,
+        ...(s.timeout === undefined ? {} : { argocdUpdateTimeoutMinutes: minutes(s.timeout) }),
         initialTag: s.start.tag,
         initialTagSource: s.start.source,
         ...(s.start.note === undefined ? {} : { initialTagNote: s.start.note }),
         finalTag: s.currentTag,
+        holds: s.holds.map((h) => ({
+          freight: h.freight.id,
+          tag: h.freight.tag,
+          sinceMinutes: minutes(h.since),
+          ...(h.releasedAt === undefined ? {} : { releasedAtMinutes: minutes(h.releasedAt) }),
+          ...(h.releasedBy === undefined ? {} : { releasedBy: h.releasedBy.id }),
+        })),
       });
     }
   }
-  promotions.sort((a, b) => a.atMinutes - b.atMinutes || compareStrings(a.stage, b.stage) || compareStrings(a.pipeline, b.pipeline) || a.seq - b.seq);
   const warehouses = states.map((p) => ({
     pipeline: p.pipeline.name,
     repository: p.pipeline.image.repository,
@@ -670,23 +578,15 @@ export function simulatePipeline(config: PipelineConfig, input: SimulationInput)
       warehouses,
       environments,
       freight: freightOut,
-      promotions: promotions.map(({ seq: _seq, ...rest }) => rest),
+      promotions,
+      failed: failures,
       rejected,
       approvals: approvalsOut,
-      pending,
+      pullRequests: prOut,
+      pending: pendingPromotions(states, end),
+      stalls: [...stalls, ...endStalls(states, end)],
       notes: [...notes],
     },
     warnings: [],
   };
-}
-
-/** Minutes as a Go-style duration: 90 → `1h30m`, 0 → `0m`, 0.5 → `30s`. */
-export function formatMinutes(value: number): string {
-  const total = Math.round(value * 60);
-  if (total === 0) return '0m';
-  const d = Math.floor(total / 86_400);
-  const h = Math.floor((total % 86_400) / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return `${d > 0 ? `${d}d` : ''}${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
 }

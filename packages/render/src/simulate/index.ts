@@ -1,21 +1,31 @@
 // Public surface of the offline pipeline simulation.
+export { simulatePipeline } from './engine.ts';
 export {
   ApprovalOutcome,
+  FailureReason,
   InitialTagSource,
+  PendingWait,
   PromotionTrigger,
+  PullRequestAction,
+  PullRequestOutcome,
   RejectionReason,
+  StallKind,
+  Timing,
   formatMinutes,
-  simulatePipeline,
   type PendingPromotion,
   type SimulatedApproval,
   type SimulatedChange,
   type SimulatedEnvironment,
+  type SimulatedFailure,
   type SimulatedFreight,
+  type SimulatedHold,
   type SimulatedPromotion,
+  type SimulatedPullRequestAction,
   type SimulatedRejection,
   type SimulatedWarehouse,
   type SimulationResult,
-} from './engine.ts';
+  type SimulationStall,
+} from './result.ts';
 export { describeChange, formatInstant, formatSimulation } from './format.ts';
 export {
   DEFAULT_SIMULATION_START,
@@ -23,17 +33,30 @@ export {
   IMAGE_TAG_PATTERN,
   START_PATTERN,
   SimulationApprovalSchema,
+  SimulationArgoCDUpdateTimeoutSchema,
   SimulationInputSchema,
+  SimulationPullRequestActionSchema,
   SimulationPushSchema,
   SimulationStartTagSchema,
   parseApprovalSpec,
+  parseArgoCDUpdateTimeoutSpec,
   parseOffset,
+  parsePullRequestSpec,
   parsePushSpec,
   type ParsedSimulationInput,
   type SimulationApproval,
+  type SimulationArgoCDUpdateTimeout,
   type SimulationInput,
+  type SimulationPullRequestAction,
   type SimulationPush,
   type SimulationStartTag,
 } from './input.ts';
+export {
+  ARGOCD_UPDATE_DEFAULT_TIMEOUT_MINUTES,
+  DEFAULT_ENV_BRANCH,
+  PR_POLL_INTERVAL_MINUTES,
+  STAGE_REQUEUE_MINUTES,
+  environmentBranch,
+} from './kargo.ts';
 export { valuesFileTag, valuesFileTags } from './start.ts';
 export { blockingWindows, nextSyncTime, syncAllowed, windowActive } from './windows.ts';

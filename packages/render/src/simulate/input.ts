@@ -45,6 +45,10 @@ export const SimulationStartTagSchema = z.strictObject({
   exists: z.boolean(),
   /** The image tag the file holds (Kargo writes it on each promotion). */
   tag: z.string().min(1).optional(),
+  /** The Git ref whose copy of the file was read (`env/dev`, `origin/env/dev`); absent: the rendered folder. */
+  ref: z.string().min(1).optional(),
+  /** Why the environment's branch was not read and the rendered folder was, e.g. `no branch env/dev`. */
+  fallback: z.string().min(1).optional(),
 });
 
 export const SimulationApprovalSchema = z.strictObject({
@@ -57,10 +61,35 @@ export const SimulationApprovalSchema = z.strictObject({
   pipeline: z.string().min(1).optional(),
 });
 
+/** `--merge` / `--close`: what someone does to the oldest open pull request of an environment. */
+export const SimulationPullRequestActionSchema = z.strictObject({
+  /** The environment (Stage), which must promote by pull request. */
+  stage: z.string().min(1),
+  atMinutes: Minutes,
+  /** Needed only when several pipelines have an environment of this name. */
+  pipeline: z.string().min(1).optional(),
+});
+
+/** How long an environment's argocd-update step may stay Running (its `retry.timeout`). */
+export const SimulationArgoCDUpdateTimeoutSchema = z.strictObject({
+  stage: z.string().min(1),
+  argocdUpdateTimeoutMinutes: z.number().finite().positive(),
+  pipeline: z.string().min(1).optional(),
+});
+
 export const SimulationInputSchema = z.strictObject({
   /** In push order; pushes at the same minute are seen in this order. */
   pushes: z.array(SimulationPushSchema).default([]),
   approvals: z.array(SimulationApprovalSchema).default([]),
+  /** Pull requests merged: the promotion goes on to argocd-update. */
+  merges: z.array(SimulationPullRequestActionSchema).default([]),
+  /** Pull requests closed without merging: the promotion fails (git-wait-for-pr). */
+  closes: z.array(SimulationPullRequestActionSchema).default([]),
+  /**
+   * argocd-update timeouts per environment: a promotion whose sync a window blocks for longer fails (Errored)
+   * and is flagged as a stall. Default: none, no promotion times out.
+   */
+  argocdUpdateTimeouts: z.array(SimulationArgoCDUpdateTimeoutSchema).default([]),
   /** Where environments start; an environment not listed starts at its pipeline's initialTag. */
   startTags: z.array(SimulationStartTagSchema).default([]),
   /** Stop after this many minutes; default: when nothing more can happen. */
@@ -72,6 +101,8 @@ export const SimulationInputSchema = z.strictObject({
 export type SimulationPush = z.output<typeof SimulationPushSchema>;
 export type SimulationApproval = z.output<typeof SimulationApprovalSchema>;
 export type SimulationStartTag = z.output<typeof SimulationStartTagSchema>;
+export type SimulationPullRequestAction = z.output<typeof SimulationPullRequestActionSchema>;
+export type SimulationArgoCDUpdateTimeout = z.output<typeof SimulationArgoCDUpdateTimeoutSchema>;
 export type SimulationInput = z.input<typeof SimulationInputSchema>;
 export type ParsedSimulationInput = z.output<typeof SimulationInputSchema>;
 
@@ -136,6 +167,31 @@ export function parseApprovalSpec(spec: string): Result<SimulationApproval> {
   const parsed = SimulationApprovalSchema.safeParse({ stage, atMinutes: split.value.atMinutes, ...(tag === undefined ? {} : { tag }), ...(pipeline === undefined ? {} : { pipeline }) });
   if (!parsed.success) return fail('--approve', `${JSON.stringify(spec)}: ${JSON.stringify(tag ?? '')} is not an image tag (expected ${what})`);
   return { ok: true, value: parsed.data, warnings: [] };
+}
+
+/** `--merge` / `--close` `[PIPELINE/]ENV[@OFFSET]` (offset default 0m). */
+export function parsePullRequestSpec(spec: string, flag: '--merge' | '--close'): Result<SimulationPullRequestAction> {
+  const what = '[PIPELINE/]ENV@OFFSET, e.g. prod@2h or shop/prod@2h';
+  const split = splitAt(spec, flag, what);
+  if (!split.ok) return split;
+  const { pipeline, rest } = splitPipeline(split.value.head);
+  if (pipeline === '' || rest === '') return fail(flag, `${JSON.stringify(spec)}: missing ${pipeline === '' ? 'pipeline' : 'environment'} name (expected ${what})`);
+  if (rest.includes('=')) return fail(flag, `${JSON.stringify(spec)}: ${flag} takes no tag; it acts on the oldest open pull request of the environment (expected ${what})`);
+  return { ok: true, value: { stage: rest, atMinutes: split.value.atMinutes, ...(pipeline === undefined ? {} : { pipeline }) }, warnings: [] };
+}
+
+/** `--argocd-update-timeout [PIPELINE/]ENV=DURATION`, e.g. `prod=72h`. */
+export function parseArgoCDUpdateTimeoutSpec(spec: string): Result<SimulationArgoCDUpdateTimeout> {
+  const flag = '--argocd-update-timeout';
+  const what = '[PIPELINE/]ENV=DURATION, e.g. prod=72h or prod=5m';
+  const eq = spec.lastIndexOf('=');
+  if (eq < 0) return fail(flag, `${JSON.stringify(spec)}: missing =DURATION (expected ${what})`);
+  const { pipeline, rest } = splitPipeline(spec.slice(0, eq));
+  if (pipeline === '' || rest === '') return fail(flag, `${JSON.stringify(spec)}: missing ${pipeline === '' ? 'pipeline' : 'environment'} name (expected ${what})`);
+  const text = spec.slice(eq + 1);
+  const minutes = parseOffset(text);
+  if (minutes === undefined || minutes <= 0) return fail(flag, `${JSON.stringify(spec)}: ${JSON.stringify(text)} is not a positive duration like 5m, 72h or 1h30m (expected ${what})`);
+  return { ok: true, value: { stage: rest, argocdUpdateTimeoutMinutes: minutes, ...(pipeline === undefined ? {} : { pipeline }) }, warnings: [] };
 }
 
 /** Zod issues of the input as located issues (`pushes[2].atMinutes`). */
