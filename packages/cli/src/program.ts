@@ -49,6 +49,7 @@ function buildProgram(io: Io, registry: readonly RegisteredCommand[], onAction: 
     [`${PROGRAM_NAME} render --check`, 'fail CI when kargo/ drifts from the config'],
     [`${PROGRAM_NAME} graph`, 'draw the promotion graph as Mermaid (also DOT and SVG)'],
     [`${PROGRAM_NAME} simulate --push 1.8.4@0m`, 'replay a push through the pipeline: what promotes where, and when'],
+    [`${PROGRAM_NAME} rehearse --repo . --tag 1.8.4`, "run every Stage's Git promotion steps against a scratch copy of the repository"],
   ];
   program.addHelpText(
     'after',

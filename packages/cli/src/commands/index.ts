@@ -2,8 +2,9 @@
 import type { RegisteredCommand } from '../command.ts';
 import { graphCommand } from './graph.ts';
 import { initCommand } from './init.ts';
+import { rehearseCommand } from './rehearse.ts';
 import { renderCommand } from './render.ts';
 import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: readonly RegisteredCommand[] = [initCommand, renderCommand, validateCommand, graphCommand, simulateCommand];
+export const commands: readonly RegisteredCommand[] = [initCommand, renderCommand, validateCommand, graphCommand, simulateCommand, rehearseCommand];
