@@ -70,12 +70,18 @@ async function checkTagAccepted(objects: readonly { kind: string; metadata: { na
 /** Engine settings a script (or a test) may set beside the command's options. */
 export type RehearseEngineOptions = Partial<Pick<RehearsalOptions, 'tmpDir' | 'gitTimeoutMs' | 'review'>>;
 
+// Outside runRehearse on purpose: TypeScript 6 does not rewrite `.ts` in a dynamic import inside a function that
+// has an `await using` declaration, and the built CLI would then import a file that does not exist.
+function loadEngine(): Promise<typeof import('../rehearse/index.ts')> {
+  return import('../rehearse/index.ts');
+}
+
 export async function runRehearse(options: RehearseOptions, io: RunIo, engineOptions: RehearseEngineOptions = {}): Promise<RehearseResult> {
   const configPath = userPath(io.cwd, options.config);
   const outPath = userPath(io.cwd, 'kargo');
   const { config, warnings } = await loadConfig(configPath);
   const tree = await renderTree(config, { configFile: configPath.absolute, outDir: outPath.absolute });
-  const engine = await import('../rehearse/index.ts');
+  const engine = await loadEngine();
   const objects = engine.objectsFromFiles(tree.files);
   const pipeline = engine.selectPipeline(config, options.pipeline);
   await checkTagAccepted(objects, pipeline.name, pipeline.project, pipeline.image.repository, options.tag);

@@ -179,9 +179,11 @@ export function formatReport(report: RehearsalReport, paint: Painter, options: {
   }
   for (const w of report.warnings) lines.push(`${paint('yellow', 'warning:')} ${w}`);
   const names = report.branches.map((b) => b.branch).join(', ');
-  if (report.pushed) lines.push(`Pushed ${names} to ${options.repoShown}.`);
-  else if (report.branches.length === 0) lines.push(`Nothing was written to ${options.repoShown}.`);
-  else if (options.pushRequested) lines.push(`Nothing was pushed to ${options.repoShown}: a stage would fail.`);
-  else lines.push(`Nothing was written to ${options.repoShown}. To write ${names} there, run the same command with --push.`);
+  // The repository as the user named it ("." reads badly at the end of a sentence).
+  const repo = `the repository (--repo ${options.repoShown})`;
+  if (report.pushed) lines.push(`Pushed ${names} to ${repo}.`);
+  else if (report.branches.length === 0) lines.push(`Nothing was written to ${repo}.`);
+  else if (options.pushRequested) lines.push(`Nothing was pushed to ${repo}: a stage would fail.`);
+  else lines.push(`Nothing was written to ${repo}. To write ${names} there, run the same command with --push.`);
   return lines.join('\n');
 }
