@@ -88,10 +88,10 @@ describe('kargo-env graph / simulate (built bin)', () => {
       const args = ['simulate', '--push', 'v1.2.0@0m', '--push', '1.2.0@5m', '--push', '1.2.0@10m', '--push', '1.8.4@sha256:aa@20m', '--push', '1.8.4@sha256:bb@25m'];
       const human = kargoEnv(args, dir);
       expect(human).toMatchObject({ code: 0, stderr: '' });
-      const outsideGit = (env: string) => `(not in a Git work tree, so branch env/${env} was not read)`;
-      expect(human.stdout).toContain(`dev · auto · from Warehouse flask-app\n  starts at v1.2.0 (image.tag in kargo/values/dev-values.yaml in the rendered folder ${outsideGit('dev')})\n`);
-      expect(human.stdout).toContain(`  starts at 1.0.0 (the configured initialTag; kargo/values/staging-values.yaml in the rendered folder has no image.tag ${outsideGit('staging')})\n`);
-      expect(human.stdout).toContain(`  starts at 1.0.0 (the configured initialTag; kargo/values/prod-values.yaml in the rendered folder not found ${outsideGit('prod')})\n`);
+      const outsideGit = (env: string) => `; not in a Git work tree, so branch env/${env} was not read`;
+      expect(human.stdout).toContain(`dev · auto · from Warehouse flask-app\n  starts at v1.2.0 (image.tag in kargo/values/dev-values.yaml in the rendered folder${outsideGit('dev')})\n`);
+      expect(human.stdout).toContain(`  starts at 1.0.0 (the configured initialTag; kargo/values/staging-values.yaml in the rendered folder has no image.tag${outsideGit('staging')})\n`);
+      expect(human.stdout).toContain(`  starts at 1.0.0 (the configured initialTag; kargo/values/prod-values.yaml in the rendered folder not found${outsideGit('prod')})\n`);
       expect(human.stdout).toMatch(/^ {2}\+10m +1\.2\.0 +no Freight \(not-newest\)/m);
       expect(human.stdout).not.toContain('duplicate');
       expect(human.stdout).toMatch(/^ {2}\+25m +1\.8\.4@sha256:bb +Freight F3$/m);

@@ -96,9 +96,9 @@ describe('runSimulate', () => {
     const report = await runSimulate({ config: 'kargo-env.yaml', pushes: ['1.8.4@0m'], approvals: [] }, { cwd: tmp.dir });
     expect(report.out).toBe('kargo');
     expect(report.environments.map((e) => [e.stage, e.initialTag, e.initialTagSource, e.initialTagNote])).toEqual([
-      ['dev', '1.4.2', 'values-file', 'image.tag in kargo/values/dev-values.yaml in the rendered folder (not in a Git work tree, so branch env/dev was not read)'],
-      ['staging', '1.0.0', 'config', 'kargo/values/staging-values.yaml in the rendered folder has no image.tag (not in a Git work tree, so branch env/staging was not read)'],
-      ['prod', '1.0.0', 'config', 'kargo/values/prod-values.yaml in the rendered folder not found (not in a Git work tree, so branch env/prod was not read)'],
+      ['dev', '1.4.2', 'values-file', 'image.tag in kargo/values/dev-values.yaml in the rendered folder; not in a Git work tree, so branch env/dev was not read'],
+      ['staging', '1.0.0', 'config', 'kargo/values/staging-values.yaml in the rendered folder has no image.tag; not in a Git work tree, so branch env/staging was not read'],
+      ['prod', '1.0.0', 'config', 'kargo/values/prod-values.yaml in the rendered folder not found; not in a Git work tree, so branch env/prod was not read'],
     ]);
     expect(report.promotions.map((p) => [p.stage, p.change.from, p.change.to])).toEqual([
       ['dev', '1.4.2', '1.8.4'],

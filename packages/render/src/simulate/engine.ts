@@ -66,7 +66,7 @@ const plus = (seconds: number): string => `+${formatMinutes(minutes(seconds))}`;
 /** Where an environment starts: the values-file tag when there is one, else the config's initialTag. */
 function startOf(pipeline: Pipeline, known: SimulationStartTag | undefined): StageState['start'] {
   const where = known === undefined ? '' : known.ref !== undefined ? `${known.file} on ${known.ref}` : known.fallback !== undefined ? `${known.file} in the rendered folder` : known.file;
-  const why = known?.fallback === undefined ? '' : ` (${known.fallback})`;
+  const why = known?.fallback === undefined ? '' : `; ${known.fallback}`;
   if (known?.tag !== undefined) return { tag: known.tag, source: InitialTagSource.ValuesFile, note: `image.tag in ${where}${why}` };
   const initial = { tag: pipeline.image.initialTag, source: InitialTagSource.Config };
   if (known === undefined) return initial;
