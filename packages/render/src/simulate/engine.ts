@@ -454,7 +454,7 @@ function runOnce(config: PipelineConfig, input: ParsedSimulationInput, lag: Noti
     }
     const intent = holdIntent(p, s, f, t);
     enqueue(p, s, f, PromotionTrigger.Approval, t);
-    approvalsOut.push({ ...base, tag: f.tag, outcome: ApprovalOutcome.Promoted, message: `approved ${freightLabel(f)} for ${event.stage} and promoted it${intent}` });
+    approvalsOut.push({ ...base, tag: f.tag, outcome: ApprovalOutcome.Promoted, message: `approved ${freightLabel(f)} for ${event.stage} and created its Promotion${intent}` });
   };
 
   /** `--merge` / `--close` of the environment's open pull request (git_pr_waiter.go decides what follows). */
