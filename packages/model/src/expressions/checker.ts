@@ -8,7 +8,7 @@ import type { Node } from './parser.ts';
 
 /** A static type: `array:<elem>`, `map` = map[string]any, `smap` = map[string]string, or a Kargo struct. */
 export type StaticType = string;
-type Param = 'any' | 'string' | 'origin' | 'array' | 'scalar' | 'sized';
+type Param = 'any' | 'string' | 'origin' | 'array' | 'scalar' | 'sized' | 'int' | 'number' | 'list';
 
 interface Signature {
   readonly overloads: readonly (readonly Param[])[];
@@ -21,11 +21,22 @@ const sig = (returns: StaticType, ...overloads: Param[][]): Signature => ({ over
 export const SIGNATURES: Readonly<Record<string, Signature>> = {
   quote: sig('string', ['any']), unsafeQuote: sig('string', ['any']), asJSON: sig('string', ['any']), asYAML: sig('string', ['any']),
   imageFrom: sig('Image', ['string'], ['string', 'origin']), warehouse: sig('FreightOrigin', ['string']),
+  commitFrom: sig('GitCommit', ['string'], ['string', 'origin']),
+  chartFrom: sig('Chart', ['string'], ['string', 'string'], ['string', 'origin'], ['string', 'string', 'origin']),
   secret: sig('smap', ['string']), semverDiff: sig('string', ['string', 'string']),
   success: sig('bool', []), failure: sig('bool', []), always: sig('bool', []), status: sig('string', ['string']),
   len: sig('int', ['sized']), upper: sig('string', ['string']), lower: sig('string', ['string']),
-  trim: sig('string', ['string'], ['string', 'string']), split: sig('array:string', ['string', 'string']),
+  trim: sig('string', ['string'], ['string', 'string']), split: sig('array:string', ['string', 'string'], ['string', 'string', 'int']),
   join: sig('string', ['array'], ['array', 'string']),
+  hasPrefix: sig('bool', ['string', 'string']), hasSuffix: sig('bool', ['string', 'string']),
+  trimPrefix: sig('string', ['string', 'string'], ['string']), trimSuffix: sig('string', ['string', 'string'], ['string']),
+  replace: sig('string', ['string', 'string', 'string'], ['string', 'string', 'string', 'int']),
+  repeat: sig('string', ['string', 'int']), indexOf: sig('int', ['string', 'string']), lastIndexOf: sig('int', ['string', 'string']),
+  splitAfter: sig('array:string', ['string', 'string'], ['string', 'string', 'int']),
+  toBase64: sig('string', ['string']), fromBase64: sig('string', ['string']),
+  type: sig('string', ['any']), abs: sig('unknown', ['number']),
+  ceil: sig('float', ['number']), floor: sig('float', ['number']), round: sig('float', ['number']),
+  first: sig('unknown', ['list']), last: sig('unknown', ['list']),
   string: sig('string', ['any']), int: sig('int', ['scalar']), float: sig('float', ['scalar']),
   toJSON: sig('string', ['any']), fromJSON: sig('unknown', ['string']),
 };
@@ -35,9 +46,8 @@ export const STATUS_FUNCTIONS = new Set(['success', 'failure', 'always', 'status
 
 // Known to Kargo or expr-lang but not implemented here: calling one is an `unsupported:` error.
 const NOT_IMPLEMENTED = new Set([
-  'commitFrom', 'chartFrom', 'artifactFrom', 'configMap', 'sharedSecret', 'sharedConfigMap', 'freightMetadata', 'stageMetadata', 'semverParse',
-  'trimPrefix', 'trimSuffix', 'replace', 'hasPrefix', 'hasSuffix', 'type', 'abs', 'ceil', 'floor', 'round', 'splitAfter', 'repeat', 'indexOf', 'lastIndexOf', 'max', 'min', 'mean', 'median',
-  'toBase64', 'fromBase64', 'now', 'duration', 'date', 'timezone', 'first', 'last', 'get', 'take', 'keys', 'values', 'toPairs',
+  'artifactFrom', 'configMap', 'sharedSecret', 'sharedConfigMap', 'freightMetadata', 'stageMetadata', 'semverParse',
+  'max', 'min', 'mean', 'median', 'now', 'duration', 'date', 'timezone', 'get', 'take', 'keys', 'values', 'toPairs',
   'fromPairs', 'reverse', 'uniq', 'concat', 'flatten', 'sort', 'bitnot', 'bitand', 'bitor', 'bitxor', 'bitnand', 'bitshl', 'bitshr', 'bitushr',
 ]);
 
@@ -45,11 +55,13 @@ const NOT_IMPLEMENTED = new Set([
 export const STRUCT_FIELDS: Readonly<Record<string, Readonly<Record<string, StaticType>>>> = {
   Image: { RepoURL: 'string', Tag: 'string', Digest: 'string', Annotations: 'smap' },
   FreightOrigin: { Kind: 'string', Name: 'string' },
+  GitCommit: { RepoURL: 'string', ID: 'string', Branch: 'string', Tag: 'string', Message: 'string', Author: 'string', Committer: 'string' },
+  Chart: { RepoURL: 'string', Name: 'string', Version: 'string' },
 };
 
 const GO_NAMES: Readonly<Record<string, string>> = {
   unknown: 'interface {}', map: 'map[string]interface {}', smap: 'map[string]string', float: 'float64',
-  Image: '*v1alpha1.Image', FreightOrigin: 'v1alpha1.FreightOrigin',
+  Image: '*v1alpha1.Image', FreightOrigin: 'v1alpha1.FreightOrigin', GitCommit: '*v1alpha1.GitCommit', Chart: '*v1alpha1.Chart',
 };
 const goName = (t: StaticType): string => (t.startsWith('array:') ? `[]${goName(t.slice(6))}` : GO_NAMES[t] ?? t);
 
@@ -63,12 +75,20 @@ const maybe = (l: StaticType, r: StaticType, ok: (t: StaticType) => boolean): bo
 const comparable = (l: StaticType, r: StaticType): boolean =>
   unknown(l) || unknown(r) || l === 'nil' || r === 'nil' || (num(l) && num(r)) || (isArray(l) && isArray(r)) || l === r;
 
+const PARAM_NAMES: Readonly<Record<Param, string>> = {
+  any: 'interface {}', string: 'string', origin: 'v1alpha1.FreightOrigin', array: '[]interface {}', int: 'int',
+  scalar: 'interface {}', sized: 'interface {}', number: 'float64', list: '[]interface {}',
+};
+
 function accepts(param: Param, t: StaticType): boolean {
   if (param === 'any' || unknown(t)) return true;
   if (param === 'array') return isArray(t) || t === 'nil';
   if (param === 'origin') return t === 'FreightOrigin';
   if (param === 'scalar') return num(t) || t === 'string';
   if (param === 'sized') return isArray(t) || isMapType(t) || t === 'string';
+  if (param === 'int') return t === 'int';
+  if (param === 'number') return num(t);
+  if (param === 'list') return isArray(t);
   return t === 'string';
 }
 
@@ -157,6 +177,9 @@ class Checker {
       case 'contains': case 'startsWith': case 'endsWith':
         if ((str(l) && str(r)) || maybe(l, r, str)) return 'bool';
         break;
+      case '..':
+        if ((l === 'int' && r === 'int') || maybe(l, r, (t) => t === 'int')) return 'array:int';
+        break;
       case '??':
         return l === 'nil' ? r : r === 'nil' || l === r ? l : 'unknown';
     }
@@ -208,7 +231,14 @@ class Checker {
       return this.fail(`${fewer ? 'not enough' : 'too many'} arguments to call ${name}`, node);
     }
     if (arity.some((o) => o.every((p, i) => accepts(p, args[i] ?? 'unknown')))) return signature.returns;
-    return this.fail(`cannot use ${args.map(goName).join(', ')} as argument to call ${name}`, node);
+    // Name the first argument the first overload of this arity refuses, as expr-lang does.
+    const params = arity[0] ?? [];
+    const at = params.findIndex((p, i) => !accepts(p, args[i] ?? 'unknown'));
+    const [param, arg] = [params[at] ?? 'any', goName(args[at] ?? 'unknown')];
+    const where = node.k === 'call' ? node.args[at] ?? node : node;
+    if (param === 'list') return this.fail(`cannot get ${name === 'last' ? 'last' : 'first'} element from ${arg}`, where);
+    if (param === 'sized' || param === 'scalar' || param === 'number') return this.fail(`invalid argument for ${name} (type ${arg})`, where);
+    return this.fail(`cannot use ${arg} as argument (type ${PARAM_NAMES[param]}) to call ${name}`, where);
   }
 
   private cond(c: StaticType, a: StaticType, b: StaticType, node: Extract<Node, { k: 'cond' }>): StaticType {

@@ -2,9 +2,9 @@
 // BuildExprEnv, the ExprEnvWith* options and Vars), plus the data Kargo's functions read from the cluster,
 // which the caller (the rehearse engine) supplies.
 import type { FreightOrigin } from '../kargo/common.ts';
-import type { FreightImage } from '../kargo/freight.ts';
+import type { FreightChart, FreightCommit, FreightImage } from '../kargo/freight.ts';
 import { ExpressionError } from './errors.ts';
-import { GoStruct } from './go.ts';
+import { GoStruct, UNKNOWN_FIELD } from './go.ts';
 import { evaluateTemplate } from './template.ts';
 
 /** Step outcomes (api/v1alpha1/promotion_types.go, PromotionStepStatus). */
@@ -36,6 +36,10 @@ export interface KargoFunctions {
    * Throw for Kargo's errors, e.g. several requested origins could provide the image and none was given.
    */
   readonly imageFrom?: (repoURL: string, origin?: FreightOrigin) => FreightImage | null;
+  /** freight.FindCommit: the commit from Git repository `repoURL` in the Freight, or `null`. */
+  readonly commitFrom?: (repoURL: string, origin?: FreightOrigin) => FreightCommit | null;
+  /** freight.FindChart: the chart from `repoURL` (named `chartName` in a classic repository), or `null`. */
+  readonly chartFrom?: (repoURL: string, chartName?: string, origin?: FreightOrigin) => FreightChart | null;
   /**
    * The Secret's data (decoded) in the Project namespace; return `{}` when it does not exist: Kargo does,
    * and a missing key then reads as "" (a Go map[string]string), so `secret('x').url` is "" — not an error.
@@ -94,9 +98,19 @@ export function hasFailures(steps: readonly StepExecution[]): boolean {
   return steps.some((s) => s.continueOnError !== true && (s.status === StepStatus.Errored || s.status === StepStatus.Failed));
 }
 
-function stepMeta(s: StepExecution): GoStruct {
-  const fields = { Alias: s.alias, ErrorCount: BigInt(s.errorCount ?? 0), Status: s.status, Message: s.message ?? '', ContinueOnError: s.continueOnError === true };
-  const json = [['Alias', 'alias'], ['ErrorCount', 'errorCount'], ['Status', 'status'], ['Message', 'message'], ['ContinueOnError', 'continueOnError']] as const;
+// StartedAt/FinishedAt are times of the real run: unknown here, except that a Skipped step (its `if` was
+// false) never started, and the current step has not finished (Context.SetCurrentStep, StepMetadata.Started).
+function stepMeta(s: Omit<StepExecution, 'status'> & { readonly status: StepStatus | '' }, current = false): GoStruct {
+  const fields = {
+    Alias: s.alias,
+    StartedAt: s.status === StepStatus.Skipped ? null : UNKNOWN_FIELD,
+    FinishedAt: s.status === StepStatus.Skipped || current ? null : UNKNOWN_FIELD,
+    ErrorCount: BigInt(s.errorCount ?? 0),
+    Status: s.status,
+    Message: s.message ?? '',
+    ContinueOnError: s.continueOnError === true,
+  };
+  const json = [['Alias', 'alias'], ['StartedAt', 'startedAt'], ['FinishedAt', 'finishedAt'], ['ErrorCount', 'errorCount'], ['Status', 'status'], ['Message', 'message'], ['ContinueOnError', 'continueOnError']] as const;
   return new GoStruct('v1alpha1.StepExecutionMetadata', fields, json.map(([f, k]) => [f, k, true] as const));
 }
 
@@ -116,13 +130,20 @@ function ctxMap(p: PromotionContext, alias: string): Record<string, unknown> {
  * variables first (they see `ctx` and earlier `vars` only), then the step's (they also see `outputs`,
  * `task.outputs` and `stepMetas`); the result adds the status functions.
  */
-export function stepExpressionEnv(promotion: PromotionContext, step: { readonly alias: string; readonly vars?: readonly PromotionVariable[] }): ExpressionEnv {
+export function stepExpressionEnv(
+  promotion: PromotionContext,
+  step: { readonly alias: string; readonly vars?: readonly PromotionVariable[]; readonly continueOnError?: boolean },
+): ExpressionEnv {
   const state = promotion.state ?? {};
   // task.outputs: the outputs of the same task's steps under their short aliases (getTaskOutputs).
   const [namespace] = splitAlias(step.alias);
   const taskOutputs = Object.fromEntries(Object.entries(state).filter(([k]) => namespace !== '' && splitAlias(k)[0] === namespace).map(([k, v]) => [splitAlias(k)[1], v]));
+  // Context.SetCurrentStep adds the step's own metadata (no status yet) before its `if` and config are
+  // evaluated, so stepMetas names the current step too.
+  const metas = (promotion.steps ?? []).map((s) => [s.alias, stepMeta(s)] as const);
+  if (!metas.some(([alias]) => alias === step.alias)) metas.push([step.alias, stepMeta({ alias: step.alias, status: '', continueOnError: step.continueOnError === true }, true)]);
   const stepScope = {
-    stepMetas: Object.fromEntries((promotion.steps ?? []).map((s) => [s.alias, stepMeta(s)])),
+    stepMetas: Object.fromEntries(metas),
     outputs: state,
     ...(namespace === '' ? {} : { task: { outputs: taskOutputs } }),
   };

@@ -4,7 +4,8 @@ import { SIGNATURES, STATUS_FUNCTIONS, check, validateRegex } from './checker.ts
 import type { ExpressionEnv } from './env.ts';
 import { ExpressionError, unsupported } from './errors.ts';
 import { callFunction } from './functions.ts';
-import { GoStruct, goEqual, goFormat, goType, int64, isMap, isNumber, isStringMap, normalize } from './go.ts';
+import { GoStruct, goEqual, goFormat, goType, int64, isMap, isNil, isNumber, isStringMap, knownField, normalize } from './go.ts';
+import { IN_STRING_SET, optimize } from './optimizer.ts';
 import { type Node, parseExpression } from './parser.ts';
 
 // Thrown by `?.` on nil and caught by the enclosing chain node, which then yields nil (compiler.go ChainNode).
@@ -71,6 +72,19 @@ function contains(needle: unknown, haystack: unknown, column: number): boolean {
   throw fail(`operator "in" not defined on ${goType(haystack)}`, column);
 }
 
+// `x in ["a", "b"]` after optimizer/in_array.go: a lookup in a Go map[string]struct{}.
+function inStringSet(needle: unknown, list: unknown, column: number): boolean {
+  const keys = list as readonly string[];
+  if (needle === null) return keys.includes('');
+  if (typeof needle !== 'string') throw fail(`reflect.Value.MapIndex: value of type ${goType(needle)} is not assignable to type string`, column);
+  return keys.includes(needle);
+}
+
+// repeat() is a "safe" builtin: it charges len(s)·n bytes to the memory budget.
+function repeatSize([s, n]: readonly unknown[]): number {
+  return typeof s === 'string' && isNumber(n) && Number(n) > 0 ? Buffer.byteLength(s) * Number(n) : 0;
+}
+
 // matches/contains/startsWith/endsWith: nil on either side is false, otherwise both must be strings.
 function stringOp(op: string, a: unknown, b: unknown, column: number): boolean {
   if (a === null || b === null) return false;
@@ -88,10 +102,17 @@ function fetch(obj: unknown, prop: unknown, column: number): unknown {
     if (at < 0 || at >= obj.length) throw fail(`index out of range: ${at} (array length is ${obj.length})`, column);
     return normalize(obj[at]);
   }
-  if (typeof obj === 'string') throw unsupported('indexing a string (Go yields a byte)', column);
+  if (typeof obj === 'string') {
+    // A string indexes by byte, and the byte is a Go uint8 (held here as an int): "héllo"[1] is 195.
+    const bytes = Buffer.from(obj);
+    const i = index(prop, column);
+    const at = i < 0 ? bytes.length + i : i;
+    if (at < 0 || at >= bytes.length) throw fail(`index out of range: ${at} (array length is ${bytes.length})`, column);
+    return BigInt(bytes[at] ?? 0);
+  }
   if (obj instanceof GoStruct) {
     if (typeof prop !== 'string' || !Object.hasOwn(obj.fields, prop)) throw cannot();
-    return obj.fields[prop];
+    return knownField(obj, prop);
   }
   if (!isMap(obj)) throw cannot();
   if (prop !== null && typeof prop !== 'string') throw fail(`reflect.Value.MapIndex: value of type ${goType(prop)} is not assignable to type string`, column);
@@ -101,24 +122,52 @@ function fetch(obj: unknown, prop: unknown, column: number): unknown {
   return normalize(obj[key]);
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** runtime.Slice: negative bounds count from the end, then both are clamped. Strings slice by byte. */
 function slice(obj: unknown, from: unknown, to: unknown, column: number): unknown {
-  if (typeof obj === 'string' && !/^\p{ASCII}*$/u.test(obj)) throw unsupported('slicing a non-ASCII string (Go slices bytes)', column);
   if (typeof obj !== 'string' && !Array.isArray(obj)) throw fail(`cannot slice ${goType(obj)}`, column);
-  const length = obj.length;
+  const items = typeof obj === 'string' ? Buffer.from(obj) : obj;
+  const length = items.length;
   const bound = (v: unknown, fallback: number): number => {
     const i = v === undefined ? fallback : index(v, column);
     return Math.min(Math.max(i < 0 ? length + i : i, 0), length);
   };
   const end = bound(to, length);
-  return obj.slice(Math.min(bound(from, 0), end), end);
+  const part = items.slice(Math.min(bound(from, 0), end), end);
+  if (!Buffer.isBuffer(part)) return part;
+  try {
+    return UTF8.decode(part);
+  } catch {
+    throw unsupported('a string slice that cuts a multi-byte UTF-8 character (Go slices bytes)', column);
+  }
 }
+
+/** The VM's memory budget (conf.DefaultMemoryBudget): ranges, repeat() and literals draw on it. */
+const MEMORY_BUDGET = 1e6;
 
 class Evaluator {
   private readonly env: ExpressionEnv;
+  private readonly functions: ReadonlySet<string>;
+  private memory = 0;
 
-  constructor(env: ExpressionEnv) {
+  constructor(env: ExpressionEnv, functions: ReadonlySet<string>) {
     this.env = env;
+    this.functions = functions;
+  }
+
+  /** vm.memGrow. */
+  private grow(size: number, column: number): void {
+    this.memory += Math.max(size, 0);
+    if (this.memory >= MEMORY_BUDGET) throw fail('memory budget exceeded', column);
+  }
+
+  // OpRange: both ends included, empty when the end is below the start.
+  private range(a: unknown, b: unknown, column: number): bigint[] {
+    const [from, to] = [index(a, column), index(b, column)];
+    const size = Math.max(to - from + 1, 0);
+    this.grow(size, column);
+    return Array.from({ length: size }, (_, i) => BigInt(from + i));
   }
 
   eval(node: Node): unknown {
@@ -141,18 +190,29 @@ class Evaluator {
         }
       case 'member': {
         const obj = this.eval(node.obj);
-        if (node.optional && obj === null) throw CHAIN_END;
+        if (node.optional && isNil(obj)) throw CHAIN_END;
         return fetch(obj, this.eval(node.prop), node.column);
       }
       case 'slice':
         return slice(this.eval(node.obj), node.from && this.eval(node.from), node.to && this.eval(node.to), node.column);
-      case 'call':
-        return callFunction(node.name, node.args.map((a) => this.eval(a)), this.env, node.column);
+      case 'call': {
+        if (!this.functions.has(node.name)) {
+          // Kargo compiles without an env, so an unknown name is a nil variable, and calling nil fails.
+          const where = STATUS_FUNCTIONS.has(node.name) ? ` (Kargo provides ${node.name}() only in a step's if and config, not in variables)` : '';
+          throw fail(`unknown function ${node.name}(): cannot call nil${where}`, node.column);
+        }
+        const args = node.args.map((a) => this.eval(a));
+        if (node.name === 'repeat') this.grow(repeatSize(args), node.column);
+        return callFunction(node.name, args, this.env, node.column);
+      }
       case 'cond':
         return bool(this.eval(node.c), node.c.column) ? this.eval(node.a) : this.eval(node.b);
       case 'array':
+        // An array of literals only is a constant (optimizer fold.go); any other is built by OpArray.
+        if (!node.items.every((i) => i.k === 'literal' && i.value !== null)) this.grow(node.items.length, node.column);
         return node.items.map((i) => this.eval(i));
       case 'map':
+        this.grow(node.pairs.length, node.column);
         return Object.fromEntries(node.pairs.map(([k, v]) => {
           const key = this.eval(k);
           if (typeof key !== 'string') throw fail(`interface conversion: interface {} is ${goType(key)}, not string`, k.column);
@@ -176,7 +236,7 @@ class Evaluator {
     if (op === '||' || op === 'or') return bool(this.eval(node.l), node.l.column) ? true : this.eval(node.r);
     if (op === '??') {
       const left = this.eval(node.l);
-      return left !== null ? left : this.eval(node.r);
+      return isNil(left) ? this.eval(node.r) : left;
     }
     const a = this.eval(node.l);
     const b = this.eval(node.r);
@@ -185,6 +245,8 @@ class Evaluator {
       case '!=': return !goEqual(a, b);
       case '<': case '>': case '<=': case '>=': return compare(op, a, b, column);
       case 'in': return contains(a, b, column);
+      case IN_STRING_SET: return inStringSet(a, b, column);
+      case '..': return this.range(a, b, column);
       case 'matches': case 'contains': case 'startsWith': case 'endsWith': return stringOp(op, a, b, column);
       default: return arithmetic(op === '^' ? '**' : op, a, b, column);
     }
@@ -205,8 +267,10 @@ export function registeredFunctions(env: ExpressionEnv): ReadonlySet<string> {
 export function evaluateExpression(expression: string, env: ExpressionEnv): unknown {
   try {
     const node = parseExpression(expression);
-    check(node, registeredFunctions(env));
-    return new Evaluator(env).eval(node);
+    const functions = registeredFunctions(env);
+    check(node, functions);
+    const optimized = optimize(node, (n) => check(n, functions));
+    return new Evaluator(env, functions).eval(optimized);
   } catch (e) {
     if (e instanceof ExpressionError) throw e.in(expression);
     throw e;

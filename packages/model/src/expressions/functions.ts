@@ -4,10 +4,10 @@
 // (checker.ts); what is checked here is what Go checks at run time.
 import { parseVersion } from '../images/semver.ts';
 import type { FreightOrigin } from '../kargo/common.ts';
-import type { FreightImage } from '../kargo/freight.ts';
+import type { FreightChart, FreightCommit, FreightImage } from '../kargo/freight.ts';
 import { type ExpressionEnv, hasFailures, splitAlias } from './env.ts';
 import { ExpressionError, unsupported } from './errors.ts';
-import { GoStruct, goFormat, goJSON, goQuote, goType, goUnmarshal, int64, parseGoFloat, parseGoInt, stringMap } from './go.ts';
+import { GoStruct, goFormat, goJSON, goQuote, goType, goUnmarshal, int64, isMap, nilSlice, nilStringMap, parseGoFloat, parseGoInt, stringMap } from './go.ts';
 
 type Impl = (args: readonly unknown[], env: ExpressionEnv) => unknown;
 
@@ -16,8 +16,20 @@ function str(v: unknown, what = 'argument'): string {
   return v;
 }
 
-// Go's unicode.ToUpper/ToLower map one rune to one rune (no ß → SS as in JavaScript).
-const mapRunes = (s: string, f: (c: string) => string): string => [...s].map((c) => (f(c).length === c.length ? f(c) : c)).join('');
+// Go's unicode.ToUpper/ToLower map one rune to one rune (UnicodeData's simple mappings: no ß → SS as in
+// JavaScript). Where JavaScript's full mapping has several runes, Go keeps the rune, except for these
+// simple mappings: İ → i, and Greek letters with ypogegrammeni to their prosgegrammeni (titlecase) forms.
+const SIMPLE_UPPER = (cp: number): number | undefined =>
+  (cp >= 0x1f80 && cp <= 0x1f87) || (cp >= 0x1f90 && cp <= 0x1f97) || (cp >= 0x1fa0 && cp <= 0x1fa7) ? cp + 8 : ({ 0x1fb3: 0x1fbc, 0x1fc3: 0x1fcc, 0x1ff3: 0x1ffc } as Record<number, number>)[cp];
+const SIMPLE_LOWER = (cp: number): number | undefined => (cp === 0x130 ? 0x69 : undefined);
+function mapRunes(s: string, f: (c: string) => string, simple: (cp: number) => number | undefined): string {
+  return [...s].map((c) => {
+    const mapped = f(c);
+    if ([...mapped].length === 1) return mapped;
+    const special = simple(c.codePointAt(0) ?? 0);
+    return special === undefined ? c : String.fromCodePoint(special);
+  }).join('');
+}
 const SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 const escapeClass = (cutset: string): string => [...cutset].map((c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`).join('');
 const trimWith = (s: string, cls: string, where: 'both' | 'start' | 'end'): string =>
@@ -33,12 +45,35 @@ function unsafeQuote(v: unknown): string {
 
 function image(found: FreightImage | null): GoStruct | null {
   if (found === null) return null;
-  const fields = { RepoURL: found.repoURL ?? '', Tag: found.tag ?? '', Digest: found.digest ?? '', Annotations: stringMap(found.annotations ?? {}) };
+  // Freight read from the API server never holds an empty map (omitempty): no annotations is a nil map.
+  const annotations = found.annotations === undefined || Object.keys(found.annotations).length === 0 ? nilStringMap() : stringMap(found.annotations);
+  const fields = { RepoURL: found.repoURL ?? '', Tag: found.tag ?? '', Digest: found.digest ?? '', Annotations: annotations };
   return new GoStruct('*v1alpha1.Image', fields, [['RepoURL', 'repoURL', true], ['Tag', 'tag', true], ['Digest', 'digest', true], ['Annotations', 'annotations', true]]);
 }
 
-function origin(v: unknown): FreightOrigin {
-  if (!(v instanceof GoStruct) || v.goType !== 'v1alpha1.FreightOrigin') throw new ExpressionError(`second argument must be FreightOrigin, got ${goType(v)}`);
+// kargoapi.GitCommit and kargoapi.Chart: string fields only, every json tag omitempty.
+function stringStruct(goType: string, fields: readonly (readonly [string, string])[], found: Readonly<Record<string, string | undefined>> | null): GoStruct | null {
+  if (found === null) return null;
+  return new GoStruct(goType, Object.fromEntries(fields.map(([f, k]) => [f, found[k] ?? ''])), fields.map(([f, k]) => [f, k, true] as const));
+}
+const commit = (found: FreightCommit | null): GoStruct | null =>
+  stringStruct('*v1alpha1.GitCommit', [['RepoURL', 'repoURL'], ['ID', 'id'], ['Branch', 'branch'], ['Tag', 'tag'], ['Message', 'message'], ['Author', 'author'], ['Committer', 'committer']], found);
+const chart = (found: FreightChart | null): GoStruct | null => stringStruct('*v1alpha1.Chart', [['RepoURL', 'repoURL'], ['Name', 'name'], ['Version', 'version']], found);
+
+// getChartFromFreight: (repoURL), (repoURL, name), (repoURL, origin), (repoURL, name, origin).
+function chartFrom(args: readonly unknown[], env: ExpressionEnv): GoStruct | null {
+  const repoURL = str(args[0], 'first argument');
+  const find = supplied(env.functions?.chartFrom, 'chartFrom');
+  const [, second, third] = args;
+  if (second === undefined) return chart(find(repoURL));
+  if (typeof second !== 'string' && !(second instanceof GoStruct)) throw new ExpressionError(`second argument must be string or FreightOrigin, got ${goType(second)}`);
+  if (third === undefined) return chart(typeof second === 'string' ? find(repoURL, second) : find(repoURL, undefined, origin(second)));
+  if (typeof second !== 'string' || second === '') throw new ExpressionError(`when using three arguments, second argument must be string, got ${goType(second)}`);
+  return chart(find(repoURL, second, origin(third, 'third')));
+}
+
+function origin(v: unknown, position = 'second'): FreightOrigin {
+  if (!(v instanceof GoStruct) || v.goType !== 'v1alpha1.FreightOrigin') throw new ExpressionError(`${position} argument must be FreightOrigin, got ${goType(v)}`);
   return { kind: 'Warehouse', name: str(v.fields.Name) };
 }
 
@@ -99,6 +134,99 @@ function join(list: unknown, glue: unknown): string {
   return list.map((x) => str(x, 'element')).join(glue === undefined ? '' : str(glue));
 }
 
+// runtime.ToInt for an int parameter (the checker let only ints and unknowns through).
+function goInt(v: unknown): number {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return Math.trunc(v);
+  throw new ExpressionError(`cannot use ${goType(v)} as int`);
+}
+
+// strings.SplitN / SplitAfterN (n < 0: all; n == 0: a nil slice; sep "": one piece per character).
+function goSplit(s: string, sep: string, n: number, after: boolean): readonly string[] {
+  if (n === 0) return nilSlice();
+  if (sep === '') {
+    const runes = [...s];
+    if (n < 0 || n >= runes.length) return runes;
+    return [...runes.slice(0, n - 1), runes.slice(n - 1).join('')];
+  }
+  const parts: string[] = [];
+  let rest = s;
+  for (let at = rest.indexOf(sep); at >= 0 && (n < 0 || parts.length < n - 1); at = rest.indexOf(sep)) {
+    parts.push(rest.slice(0, at + (after ? sep.length : 0)));
+    rest = rest.slice(at + sep.length);
+  }
+  parts.push(rest);
+  return parts;
+}
+
+// strings.Replace: at most n replacements (all when n < 0); an empty `old` matches before every character and at the end.
+function goReplace(s: string, old: string, by: string, n: number): string {
+  if (n === 0 || old === by) return s;
+  if (old !== '') {
+    const parts = s.split(old);
+    if (n < 0 || n >= parts.length - 1) return parts.join(by);
+    return parts.slice(0, n + 1).join(by) + old + parts.slice(n + 1).join(old);
+  }
+  const runes = [...s];
+  let out = '';
+  let done = 0;
+  for (let i = 0; i <= runes.length; i++) {
+    if (n < 0 || done < n) {
+      out += by;
+      done++;
+    }
+    out += runes[i] ?? '';
+  }
+  return out;
+}
+
+function byteIndex(s: string, sub: string, last: boolean): number {
+  const bytes = Buffer.from(s);
+  if (sub === '') return last ? bytes.length : 0;
+  return last ? bytes.lastIndexOf(Buffer.from(sub)) : bytes.indexOf(Buffer.from(sub));
+}
+
+// base64.StdEncoding.DecodeString: padded standard alphabet (CR and LF ignored); the bytes must be UTF-8 here.
+function fromBase64(s: string): string {
+  const text = s.replace(/[\r\n]/g, '');
+  const bad = /[^A-Za-z0-9+/=]|=[^=]|=(?:==)/.exec(text);
+  if (bad !== null || text.length % 4 !== 0) throw new ExpressionError(`illegal base64 data at input byte ${bad?.index ?? text.length - (text.length % 4)}`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(text, 'base64'));
+  } catch {
+    throw unsupported('fromBase64() of bytes that are not UTF-8');
+  }
+}
+
+// builtin.Type: named types print with their package path; a pointer has no name and is "unknown".
+function goTypeName(v: unknown): string {
+  if (v === null) return 'nil';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'float';
+  if (typeof v === 'string' || typeof v === 'boolean') return typeof v === 'string' ? 'string' : 'bool';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof GoStruct) return v.goType.startsWith('*') ? 'unknown' : `github.com/akuity/kargo/api/${v.goType}`;
+  return isMap(v) ? 'map' : 'unknown';
+}
+
+function number(v: unknown, name: string): number {
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+  throw new ExpressionError(`invalid argument for ${name} (type ${goType(v)})`);
+}
+
+// math.Round: half away from zero (JavaScript's Math.round goes half up).
+function goRound(x: number): number {
+  const t = Math.trunc(x);
+  return Math.abs(x - t) >= 0.5 ? t + Math.sign(x) : t;
+}
+
+// first()/last(): runtime.Fetch(v, 0 or -1), and nil wherever that would fail.
+function element(v: unknown, at: 0 | -1): unknown {
+  if (Array.isArray(v)) return v.length === 0 ? null : (v.at(at) as unknown);
+  if (typeof v === 'string' && v !== '') return BigInt(Buffer.from(v).at(at) ?? 0);
+  return null;
+}
+
 const IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   // A string comes back Go-quoted (%q), so "1.10" stays a string after the template's JSON step; anything
   // else is JSON inside quotes, which the template step unwraps to the JSON text as a string.
@@ -113,6 +241,12 @@ const IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
     const find = supplied(env.functions?.imageFrom, 'imageFrom');
     return image(from === undefined ? find(repoURL) : find(repoURL, origin(from)));
   },
+  commitFrom: ([repo, from], env) => {
+    const repoURL = str(repo, 'first argument');
+    const find = supplied(env.functions?.commitFrom, 'commitFrom');
+    return commit(from === undefined ? find(repoURL) : find(repoURL, origin(from)));
+  },
+  chartFrom: (args, env) => chartFrom(args, env),
   warehouse: ([name]) => {
     if (str(name) === '') throw new ExpressionError('name must not be empty');
     return new GoStruct('v1alpha1.FreightOrigin', { Kind: 'Warehouse', Name: name }, [['Kind', 'kind', false], ['Name', 'name', false]]);
@@ -124,10 +258,44 @@ const IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   always: () => true,
   status: ([alias], env) => status(str(alias), env),
   len: ([v]) => len(v),
-  upper: ([s]) => mapRunes(str(s), (c) => c.toUpperCase()),
-  lower: ([s]) => mapRunes(str(s), (c) => c.toLowerCase()),
+  upper: ([s]) => mapRunes(str(s), (c) => c.toUpperCase(), SIMPLE_UPPER),
+  lower: ([s]) => mapRunes(str(s), (c) => c.toLowerCase(), SIMPLE_LOWER),
   trim: ([s, cut]) => trimWith(str(s), cut === undefined ? SPACE : `[${escapeClass(str(cut))}]`, 'both'),
-  split: ([s, sep]) => (str(sep) === '' ? [...str(s)] : str(s).split(str(sep))),
+  split: ([s, sep, n]) => goSplit(str(s), str(sep), n === undefined ? -1 : goInt(n), false),
+  splitAfter: ([s, sep, n]) => goSplit(str(s), str(sep), n === undefined ? -1 : goInt(n), true),
+  hasPrefix: ([s, prefix]) => str(s).startsWith(str(prefix)),
+  hasSuffix: ([s, suffix]) => str(s).endsWith(str(suffix)),
+  trimPrefix: ([s, prefix]) => {
+    const p = prefix === undefined ? ' ' : str(prefix);
+    return str(s).startsWith(p) ? str(s).slice(p.length) : str(s);
+  },
+  trimSuffix: ([s, suffix]) => {
+    const p = suffix === undefined ? ' ' : str(suffix);
+    return str(s).endsWith(p) ? str(s).slice(0, str(s).length - p.length) : str(s);
+  },
+  replace: ([s, old, by, n]) => goReplace(str(s), str(old), str(by), n === undefined ? -1 : goInt(n)),
+  repeat: ([s, n]) => {
+    const times = goInt(n);
+    if (times < 0) throw new ExpressionError(`invalid argument for repeat (expected positive integer, got ${times})`);
+    if (times > 1e6) throw new ExpressionError('memory budget exceeded');
+    return str(s).repeat(times);
+  },
+  // strings.Index / LastIndex count bytes, not characters: indexOf("héllo", "l") is 3.
+  indexOf: ([s, sub]) => BigInt(byteIndex(str(s), str(sub), false)),
+  lastIndexOf: ([s, sub]) => BigInt(byteIndex(str(s), str(sub), true)),
+  toBase64: ([s]) => Buffer.from(str(s)).toString('base64'),
+  fromBase64: ([s]) => fromBase64(str(s)),
+  type: ([v]) => goTypeName(v),
+  abs: ([v]) => {
+    if (typeof v === 'bigint') return int64(v < 0n ? -v : v);
+    if (typeof v === 'number') return Math.abs(v);
+    throw new ExpressionError(`invalid argument for abs (type ${goType(v)})`);
+  },
+  ceil: ([v]) => Math.ceil(number(v, 'ceil')),
+  floor: ([v]) => Math.floor(number(v, 'floor')),
+  round: ([v]) => goRound(number(v, 'round')),
+  first: ([v]) => element(v, 0),
+  last: ([v]) => element(v, -1),
   join: ([list, glue]) => join(list, glue),
   string: ([v]) => goFormat(v),
   int: ([v]) => toInt(v),
@@ -135,7 +303,7 @@ const IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   toJSON: ([v]) => goJSON(v, '  '),
   fromJSON: ([s]) => {
     const parsed = goUnmarshal(str(s));
-    if (!parsed.ok) throw new ExpressionError(`fromJSON(): invalid JSON ${JSON.stringify(s)}`);
+    if (!parsed.ok) throw new ExpressionError(`invalid JSON ${JSON.stringify(s)}`);
     return parsed.value;
   },
 };
@@ -147,7 +315,11 @@ export function callFunction(name: string, args: readonly unknown[], env: Expres
   try {
     return impl(args, env);
   } catch (e) {
-    if (e instanceof ExpressionError) throw e.column === undefined ? new ExpressionError(`${name}(): ${e.detail}`, { column, construct: e.construct, cause: e.cause }) : e;
+    if (e instanceof ExpressionError) {
+      if (e.column !== undefined) throw e;
+      // `unsupported: …` keeps its wording; anything else says which function failed.
+      throw new ExpressionError(e.construct === undefined ? `${name}(): ${e.detail}` : e.detail, { column, construct: e.construct, cause: e.cause });
+    }
     throw new ExpressionError(`${name}(): ${e instanceof Error ? e.message : String(e)}`, { column, cause: e });
   }
 }

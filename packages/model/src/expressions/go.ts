@@ -20,6 +20,19 @@ export class GoStruct {
   }
 }
 
+/**
+ * The value of a struct field this port cannot know, e.g. when a step started: reading it, or writing the
+ * struct as JSON, is an `unsupported:` error rather than a made-up value.
+ */
+export const UNKNOWN_FIELD: unique symbol = Symbol('unknown Go field');
+
+/** Fails for a field holding {@link UNKNOWN_FIELD}; returns the value otherwise. */
+export function knownField(struct: GoStruct, field: string): unknown {
+  const value = struct.fields[field];
+  if (value === UNKNOWN_FIELD) throw unsupported(`${struct.goType}.${field} (only known during a real promotion)`);
+  return value;
+}
+
 // map[string]string values (secret(), configMap(), Image.Annotations): a missing key reads as "" there
 // (reflect.Zero of the element type, expr-lang vm/runtime/runtime.go Fetch), not nil.
 const STRING_MAPS = new WeakSet<object>();
@@ -33,6 +46,31 @@ export function stringMap(data: Readonly<Record<string, string>>): Readonly<Reco
 
 export function isStringMap(v: unknown): boolean {
   return typeof v === 'object' && v !== null && STRING_MAPS.has(v);
+}
+
+// A nil map[string]string (the Annotations of an image that has none) or a nil []string (split(s, sep, 0)):
+// it reads like an empty one (len 0, any key ""), yet it is nil to `??`, `?.` and `== nil`, and
+// json.Marshal writes it as null.
+const NILS = new WeakSet<object>();
+
+/** A nil Go map[string]string. */
+export function nilStringMap(): Readonly<Record<string, string>> {
+  const map = Object.freeze({});
+  STRING_MAPS.add(map);
+  NILS.add(map);
+  return map;
+}
+
+/** A nil Go []string. */
+export function nilSlice(): readonly string[] {
+  const slice: readonly string[] = Object.freeze([]);
+  NILS.add(slice);
+  return slice;
+}
+
+/** runtime.IsNil: nil itself, or a nil map or slice. */
+export function isNil(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'object' && NILS.has(v));
 }
 
 export function isMap(v: unknown): v is Readonly<Record<string, unknown>> {
@@ -84,13 +122,13 @@ function isEmpty(v: unknown): boolean {
 
 /** json.Marshal (indent = '') or json.MarshalIndent(v, "", indent): map keys sorted, structs by json tag. */
 export function goJSON(v: unknown, indent = '', depth = 0): string {
-  if (v === null || v === undefined) return 'null';
+  if (isNil(v)) return 'null';
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'number') return jsonNumber(v);
   if (typeof v === 'string') return jsonString(v);
   let entries: [string | undefined, unknown][];
   if (Array.isArray(v)) entries = v.map((x: unknown) => [undefined, x]);
-  else if (v instanceof GoStruct) entries = v.json.filter(([f, , omit]) => !(omit && isEmpty(v.fields[f]))).map(([f, key]) => [key, v.fields[f]]);
+  else if (v instanceof GoStruct) entries = v.json.filter(([f, , omit]) => !(omit && isEmpty(knownField(v, f)))).map(([f, key]) => [key, v.fields[f]]);
   else if (isMap(v)) entries = Object.keys(v).sort().map((k) => [k, v[k]]);
   else throw new ExpressionError(`json: unsupported type ${typeof v}`);
   const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
@@ -230,6 +268,7 @@ export function parseGoInt(s: string): bigint | undefined {
 // ---- equality: expr-lang runtime.Equal (numbers across int/float, arrays element-wise, rest DeepEqual).
 
 function deepEqual(a: unknown, b: unknown): boolean {
+  if (isNil(a) !== isNil(b)) return false;
   if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (a instanceof GoStruct || b instanceof GoStruct) {
@@ -245,5 +284,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
 export function goEqual(a: unknown, b: unknown): boolean {
   if (isNumber(a) && isNumber(b)) return typeof a === typeof b ? a === b : Number(a) === Number(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => goEqual(x, b[i]));
+  // runtime.Equal: two nils of any kind are equal; reflect.DeepEqual then tells a nil map from an empty one.
+  if (isNil(a) || isNil(b)) return isNil(a) && isNil(b);
   return deepEqual(a, b);
 }

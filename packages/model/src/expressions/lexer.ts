@@ -27,8 +27,7 @@ class Lexer {
   readonly tokens: Token[] = [];
 
   constructor(source: string) {
-    // expr-lang normalises CRLF/CR to LF inside string literals (lexer/utils.go); doing it up front is equivalent.
-    this.chars = [...source.replace(/\r\n?/g, '\n')];
+    this.chars = [...source];
   }
 
   private peek(offset = 0): string {
@@ -56,8 +55,9 @@ class Lexer {
       if (c === '') break;
       if (isSpace(c)) this.pos++;
       else if (c === "'" || c === '"') this.push('string', this.quoted(c), start);
-      else if (c === '/' && (this.peek(1) === '/' || this.peek(1) === '*')) throw unsupported('comment', start + 1);
-      else if (c === '`') throw unsupported('raw string literal `…`', start + 1);
+      else if (c === '/' && this.peek(1) === '/') this.lineComment();
+      else if (c === '/' && this.peek(1) === '*') this.blockComment();
+      else if (c === '`') this.push('string', this.raw(), start);
       else if ((c === 'b' || c === 'B') && (this.peek(1) === "'" || this.peek(1) === '"')) throw unsupported('byte string literal', start + 1);
       else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(this.peek(1)))) this.push('number', this.number(), start);
       else if (c === '#') throw unsupported('predicate pointer #', start + 1);
@@ -118,30 +118,64 @@ class Lexer {
     else this.pos = save;
   }
 
+  // `// …` up to the end of the line, `/* … */` anywhere (state.go singleLineComment, multiLineComment).
+  private lineComment(): void {
+    while (this.peek() !== '' && this.peek() !== '\n') this.pos++;
+  }
+
+  private blockComment(): void {
+    const start = this.pos;
+    this.pos += 2;
+    while (!(this.peek() === '*' && this.peek(1) === '/')) {
+      if (this.peek() === '') throw this.error('unclosed comment', start);
+      this.pos++;
+    }
+    this.pos += 2;
+  }
+
+  // A raw string runs to the next lone backquote, across lines, without escapes; `` is one backquote
+  // (lexer.go scanRawString). Unlike quoted strings, its CR/LF are kept as written.
+  private raw(): string {
+    const start = this.pos++;
+    let out = '';
+    for (;;) {
+      const c = this.peek();
+      if (c === '') throw this.error('literal not terminated', start);
+      this.pos++;
+      if (c !== '`') out += c;
+      else if (this.peek() === '`') {
+        out += '`';
+        this.pos++;
+      } else return out;
+    }
+  }
+
   private quoted(quote: string): string {
     const start = this.pos++;
     let out = '';
     for (;;) {
       const c = this.peek();
+      // A line feed ends the literal with an error; a lone CR is allowed and, like CRLF, becomes LF (utils.go unescape).
       if (c === '' || c === '\n') throw this.error('literal not terminated', start);
       this.pos++;
       if (c === quote) return out;
-      out += c === '\\' ? this.escape(quote) : c;
+      out += c === '\\' ? this.escape(quote) : c === '\r' ? '\n' : c;
     }
   }
 
-  // Go's escapes (lexer.go scanEscape): \a \b \f \n \r \t \v \\ \<quote>, \NNN, \xHH, \uHHHH, \u{H…}, \UHHHHHHHH.
+  // The escapes lexer.go scanEscape accepts: \a \b \f \n \r \t \v \\ \<quote>, \NNN, \xHH, \uHHHH, \u{H…}, \UHHHHHHHH.
+  // utils.go unescapeChar then turns each numeric escape into a code point, written as UTF-8: `\xe9` and
+  // `\351` are "é" (not a byte as in Go source), a surrogate becomes U+FFFD, an octal escape must start 0-3.
   private escape(quote: string): string {
     const rest = this.chars.slice(this.pos, this.pos + 10).join('');
     const m = /^(?:[abfnrtv\\]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|U[0-9a-fA-F]{8})/.exec(rest)?.[0] ?? (rest.startsWith(quote) ? quote : '');
     if (m === '') throw this.error('invalid char escape');
     this.pos += m.length;
     if (m === quote || m.length === 1) return m === quote ? quote : SIMPLE_ESCAPES[m] ?? m;
+    if (/^[4-7]/.test(m)) throw this.error('unable to unescape string');
     const code = /^[0-7]/.test(m) ? parseInt(m, 8) : parseInt(m.replace(/^[uxU]\{?|\}$/g, ''), 16);
-    // \x and octal escapes are single bytes in Go; above 0x7f they would split UTF-8, which a JS string cannot hold.
-    if (/^[0-7x]/.test(m) && code > 0x7f) throw code > 0xff ? this.error('invalid char escape') : unsupported('non-ASCII byte escape', this.pos);
-    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw this.error('invalid char escape');
-    return String.fromCodePoint(code);
+    if (code > 0x10ffff) throw this.error('unable to unescape string');
+    return code >= 0xd800 && code <= 0xdfff ? '\ufffd' : String.fromCodePoint(code);
   }
 }
 

@@ -89,7 +89,6 @@ class Parser {
       if (opPrecedence === undefined || opPrecedence < precedence) break;
       this.next();
       if (op.value === '|') throw unsupported('pipe operator |', op.column);
-      if (op.value === '..') throw unsupported('range operator ..', op.column);
       if (previous === '??' && op.value !== '??') {
         throw new ExpressionError(`Operator (${op.value}) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses.`, { column: op.column });
       }
