@@ -90,6 +90,7 @@ function build(c: InfraConfig, s: InfraSecrets, tree: KargoTree, routes: RelayRo
               ? undefined
               : { token: s.relayGithubToken, hookId: c.relayGithubHookId, repo: c.relayGithubHookRepo, org: c.relayGithubHookOrg },
           storage: { size: c.relayStorageSize, className: c.relayStorageClassName },
+          replicas: c.relayReplicas,
           dependsOn: [kargo.release],
         },
         opts,

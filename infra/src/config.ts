@@ -1,6 +1,7 @@
 // The program's `pulumi config` keys: one schema, read once by index.ts, validated before any resource exists.
 import * as pulumi from '@pulumi/pulumi';
 import { DnsLabelSchema, DnsSubdomainSchema } from '@kargo/model';
+import { DEFAULT_RELAY_REPLICAS } from '@kargo/render';
 import { z } from 'zod';
 import { DEFAULT_ARGO_ROLLOUTS_VERSION } from './argo-rollouts.ts';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
@@ -104,6 +105,12 @@ export const InfraConfigSchema = z.strictObject({
     .regex(/^[1-9]\d*(Mi|Gi|Ti)$/, 'must be a size in Mi, Gi or Ti, e.g. 5Gi')
     .default('1Gi'),
   relayStorageClassName: dnsSubdomain.optional(),
+  // The relay's StatefulSet: each replica with its own inbox volume; 2 keeps one serving through upgrades and node loss.
+  relayReplicas: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of replicas, at least 1 (2 keeps the relay up through upgrades and node loss)')
+    .transform(Number)
+    .prefault(String(DEFAULT_RELAY_REPLICAS)),
   relayRoutesFile: z.string().min(1).default(DEFAULT_RELAY_ROUTES_FILE),
   webhookReceiverName: dnsSubdomain.default('ghcr'),
   webhookSecretName: dnsSubdomain.default('kargo-ghcr-webhook'),
@@ -214,6 +221,7 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   relayGithubHookOrg: 'string',
   relayStorageSize: 'string',
   relayStorageClassName: 'string',
+  relayReplicas: 'string',
   relayRoutesFile: 'string',
   webhookReceiverName: 'string',
   webhookSecretName: 'string',

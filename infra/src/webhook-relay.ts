@@ -55,8 +55,13 @@ export interface WebhookRelayArgs {
    * NetworkPolicy lets the relay reach GitHub's API over HTTPS. @default none (no GitHub egress)
    */
   readonly sweeper?: { readonly token: pulumi.Input<string>; readonly hookId: string; readonly repo?: string | undefined; readonly org?: string | undefined } | undefined;
-  /** The inbox volume's size and StorageClass. @default `1Gi`, the cluster's default class */
+  /** Each replica's inbox volume: size and StorageClass. @default `1Gi`, the cluster's default class */
   readonly storage?: { readonly size?: string | undefined; readonly className?: string | undefined };
+  /**
+   * Replicas of the relay's StatefulSet, each with its own inbox; with the sweeper, the one holding its Lease sweeps.
+   * @default 2 (render's DEFAULT_RELAY_REPLICAS)
+   */
+  readonly replicas?: number | undefined;
   /** Resources the workload waits for (the Kargo release: CRDs and the webhook server). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -93,15 +98,9 @@ function applyManifest(resourceName: string, m: RelayWorkloadObject, opts: pulum
       return new k8s.rbac.v1.Role(resourceName, m, opts);
     case 'RoleBinding':
       return new k8s.rbac.v1.RoleBinding(resourceName, m, opts);
-    case 'PersistentVolumeClaim':
-      // Bound only once the pod is scheduled on WaitForFirstConsumer classes: don't wait for it here.
-      return new k8s.core.v1.PersistentVolumeClaim(
-        resourceName,
-        { ...m, metadata: { ...m.metadata, annotations: { 'pulumi.com/skipAwait': 'true' } } } as k8s.core.v1.PersistentVolumeClaimArgs,
-        opts,
-      );
-    case 'Deployment':
-      return new k8s.apps.v1.Deployment(resourceName, m as k8s.apps.v1.DeploymentArgs, opts);
+    case 'StatefulSet':
+      // Pulumi awaits the rollout: every replica Ready at the new revision (RollingUpdate, one pod at a time).
+      return new k8s.apps.v1.StatefulSet(resourceName, m as k8s.apps.v1.StatefulSetArgs, opts);
     case 'Service':
       return new k8s.core.v1.Service(resourceName, m, opts);
     case 'NetworkPolicy':
@@ -116,8 +115,8 @@ function applyManifest(resourceName: string, m: RelayWorkloadObject, opts: pulum
 /** Pod-template annotation carrying the sha256 of the copied Kargo CA, so a new CA rolls the relay. */
 export const CA_CHECKSUM_ANNOTATION = 'kargo-env.dev/kargo-ca-sha256';
 
-/** The Deployment with one more pod-template annotation (an Output: the Deployment waits for it). */
-function withPodAnnotation(m: Extract<RelayWorkloadObject, { kind: 'Deployment' }>, key: string, value: pulumi.Output<string>): RelayWorkloadObject {
+/** The StatefulSet with one more pod-template annotation (an Output: the StatefulSet waits for it). */
+function withPodAnnotation(m: Extract<RelayWorkloadObject, { kind: 'StatefulSet' }>, key: string, value: pulumi.Output<string>): RelayWorkloadObject {
   const template = m.spec?.template;
   // Typed as the plain object render builds; Pulumi resolves the Output inside it when the resource registers.
   return {
@@ -205,7 +204,7 @@ export class WebhookRelay extends pulumi.ComponentResource {
       );
       const ca = cert.data.apply((data) => kargoCaPem(data, certId));
       caDeps.push(new k8s.core.v1.ConfigMap(caName, { metadata: { name: caName, namespace: args.namespace }, data: { 'ca.crt': ca } }, parent));
-      // The relay reads caFile at boot only: a changed CA (a renewed certificate) must roll the pod.
+      // The relay reads caFile at boot only: a changed CA (a renewed certificate) must roll the pods.
       caChecksum = ca.apply((pem) => createHash('sha256').update(pem).digest('hex'));
     }
 
@@ -229,6 +228,7 @@ export class WebhookRelay extends pulumi.ComponentResource {
       ...(plan.needsKargoCa ? { caBundle: { configMapName: caName } } : {}),
       ...(args.storage?.size === undefined ? {} : { storageSize: args.storage.size }),
       ...(args.storage?.className === undefined ? {} : { storageClassName: args.storage.className }),
+      ...(args.replicas === undefined ? {} : { replicas: args.replicas }),
       ...(ingress === undefined ? {} : { ingress }),
       ...(args.network === undefined ? {} : { network: args.network }),
       ...(sweeper === undefined
@@ -240,7 +240,7 @@ export class WebhookRelay extends pulumi.ComponentResource {
       const objectName = m.metadata?.name ?? name;
       const objectNs = m.metadata?.namespace ?? args.namespace;
       const resourceName = `${name}-${m.kind.toLowerCase()}-${objectNs === args.namespace ? '' : `${objectNs}-`}${objectName}`;
-      applyManifest(resourceName, m.kind === 'Deployment' && caChecksum !== undefined ? withPodAnnotation(m, CA_CHECKSUM_ANNOTATION, caChecksum) : m, { parent: this, dependsOn: deps });
+      applyManifest(resourceName, m.kind === 'StatefulSet' && caChecksum !== undefined ? withPodAnnotation(m, CA_CHECKSUM_ANNOTATION, caChecksum) : m, { parent: this, dependsOn: deps });
     }
 
     this.githubWebhookSecret = pulumi.secret(github);

@@ -13,7 +13,7 @@ const R = 'kargo-webhook-relay';
 const T = {
   policy: 'kubernetes:networking.k8s.io/v1:NetworkPolicy',
   ingress: 'kubernetes:networking.k8s.io/v1:Ingress',
-  deployment: 'kubernetes:apps/v1:Deployment',
+  statefulSet: 'kubernetes:apps/v1:StatefulSet',
   secret: 'kubernetes:core/v1:Secret',
 } as const;
 const REPO = resolve(import.meta.dirname, '../..');
@@ -35,7 +35,7 @@ const SWEEPER = { relayGithubToken: 'ghp_sweeperToken', relayGithubHookId: '4242
 const enabled = (extra: Record<string, string> = {}, secrets: string[] = []) => runProgram({ enableKargo: 'true', ...extra }, secrets);
 const withSweeper = (extra: Record<string, string> = {}) => enabled({ ...SWEEPER, ...extra }, ['relayGithubToken']);
 const policy = (run: ProgramRun): Loose => (run.find(T.policy, `${R}-networkpolicy-${R}`).inputs as Loose).spec;
-const container = (run: ProgramRun): Loose => (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec.containers[0];
+const container = (run: ProgramRun): Loose => (run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose).spec.template.spec.containers[0];
 
 // The exact peers and ports.
 const POD_SELECTOR = { matchLabels: { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': R } };
@@ -73,7 +73,7 @@ describe('the relay NetworkPolicy', () => {
       ingress: DEFAULT_INGRESS,
       egress: [DNS, API_SERVER('0.0.0.0/0'), GITHUB_API],
     });
-    expect(container(run).env.slice(-3)).toEqual([
+    expect(container(run).env.slice(-6, -3)).toEqual([
       { name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: R, key: 'github-token' } } },
       { name: 'GITHUB_HOOK_ID', value: '4242' },
       { name: 'GITHUB_HOOK_REPO', value: 'alkon/kargo-gitops-toolkit' },
@@ -94,7 +94,7 @@ describe('the relay NetworkPolicy', () => {
     });
   });
 
-  test('kargoWebhook targets with the GitHub token (organisation hook): Kargo pods and GitHub API', async () => {
+  test('kargoWebhook targets with the GitHub token (organisation hook): Kargo pods, the API server (the sweeper\'s Lease) and GitHub API', async () => {
     const run = await enabled({ ...KARGO_WEBHOOK, ...SWEEPER, relayGithubHookRepo: '', relayGithubHookOrg: 'alkon' }, ['relayGithubToken']).catch((e: unknown) => e);
     // An empty repo is not "unset": both set is an error (exactly one of repo or org).
     expect(run).toMatchObject({ code: InfraErrorCode.InvalidConfig });
@@ -104,9 +104,9 @@ describe('the relay NetworkPolicy', () => {
       podSelector: POD_SELECTOR,
       policyTypes: ['Ingress', 'Egress'],
       ingress: DEFAULT_INGRESS,
-      egress: [DNS, KARGO_WEBHOOKS_SERVER, GITHUB_API],
+      egress: [DNS, API_SERVER('0.0.0.0/0'), KARGO_WEBHOOKS_SERVER, GITHUB_API],
     });
-    expect(container(ok).env.slice(-1)).toEqual([{ name: 'GITHUB_HOOK_ORG', value: 'alkon' }]);
+    expect(container(ok).env.slice(-4, -3)).toEqual([{ name: 'GITHUB_HOOK_ORG', value: 'alkon' }]);
   });
 
   test('another ingress controller and monitoring namespace, by name or labels; the API server by its endpoints', async () => {

@@ -26,12 +26,11 @@ const T = {
   password: 'random:index/randomPassword:RandomPassword',
   string: 'random:index/randomString:RandomString',
   bytes: 'random:index/randomBytes:RandomBytes',
-  deployment: 'kubernetes:apps/v1:Deployment',
+  statefulSet: 'kubernetes:apps/v1:StatefulSet',
   role: 'kubernetes:rbac.authorization.k8s.io/v1:Role',
   roleBinding: 'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding',
   configMap: 'kubernetes:core/v1:ConfigMap',
   ingress: 'kubernetes:networking.k8s.io/v1:Ingress',
-  pvc: 'kubernetes:core/v1:PersistentVolumeClaim',
   provider: 'pulumi:providers:kubernetes',
 } as const;
 const R = 'kargo-webhook-relay';
@@ -104,8 +103,8 @@ describe('enableKargo', () => {
         `${T.configMap} ${R}-configmap-${R}-routes <- ${R}`,
         `${T.role} ${R}-role-flask-app-${R}-warehouses <- ${R}`,
         `${T.roleBinding} ${R}-rolebinding-flask-app-${R}-warehouses <- ${R}`,
-        `kubernetes:core/v1:PersistentVolumeClaim ${R}-persistentvolumeclaim-${R}-data <- ${R}`,
-        `${T.deployment} ${R}-deployment-${R} <- ${R}`,
+        `kubernetes:core/v1:Service ${R}-service-${R}-headless <- ${R}`,
+        `${T.statefulSet} ${R}-statefulset-${R} <- ${R}`,
         `kubernetes:core/v1:Service ${R}-service-${R} <- ${R}`,
         `kubernetes:networking.k8s.io/v1:NetworkPolicy ${R}-networkpolicy-${R} <- ${R}`,
         `kubernetes:policy/v1:PodDisruptionBudget ${R}-poddisruptionbudget-${R} <- ${R}`,
@@ -272,7 +271,7 @@ describe('relay', () => {
 
   test('pods run non-root with a read-only root filesystem, the relay image, and the env the relay reads', async () => {
     const run = await enabled({ relayImage: 'ghcr.io/me/relay@sha256:' + 'a'.repeat(64) });
-    const dep = run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose;
+    const dep = run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose;
     const pod = dep.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     const c = pod.containers[0];
@@ -280,7 +279,7 @@ describe('relay', () => {
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     // kubernetes targets (the committed routes): no receiver secret in the pod.
     expect(c.env.map((e: { name: string }) => e.name).sort()).toEqual(
-      ['GITHUB_WEBHOOK_SECRETS_FILE', 'HOST', 'PORT', 'RELAY_ADMIN_TOKEN', 'RELAY_DATA_DIR', 'RELAY_ROUTES_FILE'].sort(),
+      ['GITHUB_WEBHOOK_SECRETS_FILE', 'HOST', 'PORT', 'RELAY_ADMIN_TOKEN', 'RELAY_DATA_DIR', 'RELAY_DRAIN_TIMEOUT_MS', 'RELAY_ROUTES_FILE', 'RELAY_SHUTDOWN_DELAY_MS'].sort(),
     );
     const relaySecret = run.find(T.secret, `${R}-secret`).inputs.stringData as Record<string, string>;
     expect(Object.keys(relaySecret).sort()).toEqual(['admin-token', 'github-webhook-secrets']);
@@ -350,15 +349,15 @@ describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-en
     const run = await enabled({ relayRoutesFile: routesFile(RECEIVER_ROUTES) });
     const ca = run.find(T.configMap, `${R}-kargo-ca`);
     expect(ca.inputs).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${R}-kargo-ca`, namespace: 'kargo-ns' }, data: { 'ca.crt': MOCK_KARGO_CA } });
-    const pod = (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec;
+    const pod = (run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose).spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'kargo-ca', configMap: { name: `${R}-kargo-ca`, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'kargo-ca', mountPath: '/etc/kargo-webhooks-ca', readOnly: true });
-    expect(run.find(T.deployment, `${R}-deployment-${R}`).dependencies).toContain(run.urnOf(ca));
+    expect(run.find(T.statefulSet, `${R}-statefulset-${R}`).dependencies).toContain(run.urnOf(ca));
     // The relay reads the CA at boot: the pod template carries its checksum, so a renewed CA rolls the pod.
     const sha = createHash('sha256').update(MOCK_KARGO_CA).digest('hex');
-    expect((run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.metadata.annotations).toEqual({ 'kargo-env.dev/kargo-ca-sha256': sha });
+    expect((run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose).spec.template.metadata.annotations).toEqual({ 'kargo-env.dev/kargo-ca-sha256': sha });
     const plain = await enabled();
-    expect((plain.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.metadata.annotations).toBeUndefined();
+    expect((plain.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose).spec.template.metadata.annotations).toBeUndefined();
   });
 
   test('one receiver secret: the Project\'s receiver Secret and the relay Secret under the route\'s variable, read by the pod', async () => {
@@ -367,11 +366,11 @@ describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-en
     const projectSecret = run.find(T.secret, `${R}-receiver-flask-app`);
     expect(relaySecret).toEqual({ 'github-webhook-secrets': run.outputs.githubWebhookSecret, 'admin-token': expect.any(String), KARGO_RECEIVER_SECRET: receiverSecret() });
     expect(projectSecret.inputs).toMatchObject({ metadata: { name: 'kargo-ghcr-webhook', namespace: 'flask-app' }, stringData: { secret: receiverSecret() } });
-    const c = (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec.containers[0];
+    const c = (run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose).spec.template.spec.containers[0];
     expect(c.env).toContainEqual({ name: 'KARGO_RECEIVER_SECRET', valueFrom: { secretKeyRef: { name: R, key: 'KARGO_RECEIVER_SECRET' } } });
     // The path the relay will compute at boot is the one exported (and the one Kargo serves).
     expect(run.outputs.webhookReceiverPaths).toEqual({ 'flask-app': kargoReceiverPath({ project: 'flask-app', receiver: 'ghcr', secret: receiverSecret() }) });
-    const pod = (run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose).spec.template.spec;
+    const pod = (run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose).spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
@@ -449,7 +448,7 @@ describe('relay with kargoWebhook routes (relay.target: kargoWebhook in kargo-en
 
 describe('each config key has its effect', () => {
   type Case = [key: string, value: string | object, check: (run: ProgramRun) => void];
-  const dep = (run: ProgramRun): Loose => run.find(T.deployment, `${R}-deployment-${R}`).inputs as Loose;
+  const dep = (run: ProgramRun): Loose => run.find(T.statefulSet, `${R}-statefulset-${R}`).inputs as Loose;
   const cases: Case[] = [
     ['kargoVersion', '1.9.10', (run) => expect(run.find(T.release, 'kargo').inputs.version).toBe('1.9.10')],
     ['namespace', 'kargo', (run) => expect(run.outputs.namespace).toBe('kargo')],
@@ -468,11 +467,12 @@ describe('each config key has its effect', () => {
       expect(run.outputs.relayUrl).toBe('http://relay.example.com/webhooks/github');
     }],
     ['relayStorageSize', '20Gi', (run) => {
-      expect((run.find(T.pvc, `${R}-persistentvolumeclaim-${R}-data`).inputs as Loose).spec.resources.requests.storage).toBe('20Gi');
+      expect(dep(run).spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
     }],
     ['relayStorageClassName', 'fast-ssd', (run) => {
-      expect((run.find(T.pvc, `${R}-persistentvolumeclaim-${R}-data`).inputs as Loose).spec.storageClassName).toBe('fast-ssd');
+      expect(dep(run).spec.volumeClaimTemplates[0].spec.storageClassName).toBe('fast-ssd');
     }],
+    ['relayReplicas', '3', (run) => expect(dep(run).spec.replicas).toBe(3)],
     ['webhookReceiverName', 'registry', (run) => {
       const receiver = mockState(T.password, `${R}-kargo-receiver-secret`, {}).result as string;
       expect((run.outputs.webhookReceiverPaths as Record<string, string>)['flask-app']).toBe(`/github/${createHash('sha256').update(`flask-appregistry${receiver}`).digest('hex')}`);

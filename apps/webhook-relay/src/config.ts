@@ -1,11 +1,16 @@
 // Reads and validates the environment once at boot; the only module that looks at process.env.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model/relay';
 import { z } from 'zod';
 import { RelayError, RelayErrorCode } from './errors.ts';
 
 const REQUIRED_ROUTES_FILE = 'not set; it must name the routes file (YAML)';
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** client-go's leaderelection.JitterFactor: the renew deadline must exceed the retry period by this factor. */
+export const LEASE_JITTER_FACTOR = 1.2;
 
 // Each schema's message completes `NAME: "value" …`, so a report names the variable, what it holds and what is wrong.
 const int = (min: number, max: number) => {
@@ -37,6 +42,7 @@ export const EnvSchema = z.object({
   RELAY_FORWARD_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RELAY_FORWARD_CONCURRENCY: int(1, 1_000).default(16),
   RELAY_DRAIN_TIMEOUT_MS: int(0, 600_000).default(15_000),
+  RELAY_SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
   RELAY_RETENTION_HOURS: int(1, 24 * 365).default(96),
   RELAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(6_000),
   RELAY_TRUST_PROXY: bool.default(false),
@@ -52,6 +58,12 @@ export const EnvSchema = z.object({
   GITHUB_HOOK_ID: optionalString.pipe(z.string().regex(/^\d+$/, { error: 'is not the numeric hook id' }).optional()),
   RELAY_SWEEP_INTERVAL_MS: int(1_000, 86_400_000).default(300_000),
   RELAY_SWEEP_MAX_REDELIVERIES: int(1, 1_000).default(20),
+  RELAY_SWEEPER_LEASE_NAME: optionalString.pipe(z.string().max(253).regex(DNS1123_SUBDOMAIN, { error: 'is not a Kubernetes object name (DNS-1123 subdomain)' }).optional()),
+  RELAY_SWEEPER_LEASE_NAMESPACE: optionalString.pipe(z.string().max(63).regex(DNS1123_LABEL, { error: 'is not a namespace name (DNS-1123 label)' }).optional()),
+  RELAY_SWEEPER_LEASE_IDENTITY: optionalString,
+  RELAY_SWEEPER_LEASE_DURATION_SECONDS: int(1, 3_600).default(15),
+  RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS: int(100, 3_600_000).default(10_000),
+  RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS: int(50, 600_000).default(2_000),
 });
 
 type Env = z.output<typeof EnvSchema>;
@@ -95,6 +107,20 @@ function validateEnv(env: Readonly<Record<string, string | undefined>>): { value
       found.push({ name: 'GITHUB_HOOK_REPO', text: 'GITHUB_HOOK_REPO: the sweeper needs exactly one of GITHUB_HOOK_REPO (owner/repo) or GITHUB_HOOK_ORG' });
     }
   }
+  if (isSet(env.RELAY_SWEEPER_LEASE_NAME)) {
+    if (!isSet(env.GITHUB_TOKEN)) found.push({ name: 'RELAY_SWEEPER_LEASE_NAME', text: 'RELAY_SWEEPER_LEASE_NAME: only used by the sweeper, which GITHUB_TOKEN enables' });
+    if (!isSet(env.RELAY_SWEEPER_LEASE_NAMESPACE)) found.push({ name: 'RELAY_SWEEPER_LEASE_NAMESPACE', text: 'RELAY_SWEEPER_LEASE_NAMESPACE: RELAY_SWEEPER_LEASE_NAME needs the namespace of its Lease' });
+  }
+  // client-go's leaderelection rules (NewLeaderElector): a leader gives up before anyone else may take over.
+  const duration = values.RELAY_SWEEPER_LEASE_DURATION_SECONDS;
+  const deadline = values.RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS;
+  const retry = values.RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS;
+  if (typeof duration === 'number' && typeof deadline === 'number' && duration * 1000 <= deadline) {
+    found.push({ name: 'RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS', text: `RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS: ${deadline} is not less than RELAY_SWEEPER_LEASE_DURATION_SECONDS (${duration} s); a leader must give up before the others may take over` });
+  }
+  if (typeof deadline === 'number' && typeof retry === 'number' && deadline <= LEASE_JITTER_FACTOR * retry) {
+    found.push({ name: 'RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS', text: `RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS: ${retry} × ${LEASE_JITTER_FACTOR} is not less than RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS (${deadline}); a leader must be able to retry a renewal before its deadline` });
+  }
   const headersTimeout = values.RELAY_HEADERS_TIMEOUT_MS;
   const requestTimeout = values.RELAY_REQUEST_TIMEOUT_MS;
   if (typeof headersTimeout === 'number' && typeof requestTimeout === 'number' && headersTimeout > requestTimeout) {
@@ -105,6 +131,17 @@ function validateEnv(env: Readonly<Record<string, string | undefined>>): { value
   return { values: values as Partial<Env>, problems: found.map((f) => f.text) };
 }
 
+/** Leader election of the sweeper over a coordination.k8s.io/v1 Lease, with client-go's timing rules. */
+export interface LeaseConfig {
+  readonly name: string;
+  readonly namespace: string;
+  /** This replica's holderIdentity (its pod name). */
+  readonly identity: string;
+  readonly leaseDurationSeconds: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
 export interface SweeperConfig {
   readonly token: string;
   readonly apiUrl: string;
@@ -112,6 +149,8 @@ export interface SweeperConfig {
   readonly hookPath: string;
   readonly intervalMs: number;
   readonly maxRedeliveries: number;
+  /** When set, the sweeper runs only on the replica holding this Lease (several replicas, one sweeper). */
+  readonly lease: LeaseConfig | undefined;
 }
 
 export interface RelayConfig {
@@ -132,6 +171,8 @@ export interface RelayConfig {
   readonly forwardTimeoutMs: number;
   readonly forwardConcurrency: number;
   readonly drainTimeoutMs: number;
+  /** On SIGTERM, how long the relay keeps serving with /readyz at 503 before it closes (endpoints catch up). */
+  readonly shutdownDelayMs: number;
   readonly retentionMs: number;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: boolean;
@@ -227,6 +268,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
           hookPath: e.GITHUB_HOOK_REPO !== undefined ? `repos/${e.GITHUB_HOOK_REPO}/hooks/${e.GITHUB_HOOK_ID}` : `orgs/${e.GITHUB_HOOK_ORG ?? ''}/hooks/${e.GITHUB_HOOK_ID}`,
           intervalMs: e.RELAY_SWEEP_INTERVAL_MS,
           maxRedeliveries: e.RELAY_SWEEP_MAX_REDELIVERIES,
+          lease:
+            e.RELAY_SWEEPER_LEASE_NAME === undefined
+              ? undefined
+              : {
+                  name: e.RELAY_SWEEPER_LEASE_NAME,
+                  namespace: e.RELAY_SWEEPER_LEASE_NAMESPACE ?? '',
+                  identity: e.RELAY_SWEEPER_LEASE_IDENTITY ?? hostname(),
+                  leaseDurationSeconds: e.RELAY_SWEEPER_LEASE_DURATION_SECONDS,
+                  renewDeadlineMs: e.RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS,
+                  retryPeriodMs: e.RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS,
+                },
         };
 
   return {
@@ -246,6 +298,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     forwardTimeoutMs: e.RELAY_FORWARD_TIMEOUT_MS,
     forwardConcurrency: e.RELAY_FORWARD_CONCURRENCY,
     drainTimeoutMs: e.RELAY_DRAIN_TIMEOUT_MS,
+    shutdownDelayMs: e.RELAY_SHUTDOWN_DELAY_MS,
     retentionMs: e.RELAY_RETENTION_HOURS * 3_600_000,
     rateLimitPerMinute: e.RELAY_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.RELAY_TRUST_PROXY,

@@ -68,15 +68,22 @@ export async function createServer(config: RelayConfig, logger?: FastifyServerOp
   return app;
 }
 
-/** Listens and closes gracefully on SIGTERM/SIGINT: stop accepting, drain forwards, close the inbox. */
+/**
+ * Listens and closes gracefully on SIGTERM/SIGINT: readiness turns 503 at once; after RELAY_SHUTDOWN_DELAY_MS of
+ * still accepting deliveries (Kubernetes removes a terminating pod from its Service's endpoints while the ingress
+ * controller and kube-proxy catch up, so requests keep arriving for a moment), stop accepting, drain forwards,
+ * release the sweeper Lease, close the inbox.
+ */
 export async function start(config: RelayConfig): Promise<FastifyInstance> {
   const app = await createServer(config);
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
+    app.draining = true;
+    app.log.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down');
+    const delay = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+    delay.then(() => app.close()).then(
       () => {
         app.log.info('closed');
         process.exitCode = 0;

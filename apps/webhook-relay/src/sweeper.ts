@@ -38,6 +38,8 @@ export class Sweeper {
   readonly #asked = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  /** Aborts the GitHub requests of the running pass when the sweeper stops (its replica lost the lease). */
+  #abort: AbortController | undefined;
 
   constructor(config: SweeperConfig, inbox: Inbox, log: FastifyBaseLogger, metrics: RelayMetrics) {
     this.#config = config;
@@ -55,21 +57,33 @@ export class Sweeper {
     };
   }
 
+  /** Sweeps now-ish (within 5 s) and then every interval, until stop(); a second start() changes nothing. */
   start(): void {
+    if (this.#timer !== undefined) return;
     const loop = () => {
-      this.#running = this.sweep()
-        .catch((error: unknown) => this.#log.warn({ err: error }, 'sweep failed'))
-        .finally(() => {
-          this.#running = undefined;
-        });
+      // One pass at a time: a pass slower than the interval is not overtaken by the next.
+      if (this.#running === undefined) {
+        const abort = new AbortController();
+        this.#abort = abort;
+        this.#running = this.sweep(Date.now(), abort.signal)
+          .catch((error: unknown) => {
+            if (!abort.signal.aborted) this.#log.warn({ err: error }, 'sweep failed');
+          })
+          .finally(() => {
+            this.#running = undefined;
+            if (this.#abort === abort) this.#abort = undefined;
+          });
+      }
       this.#timer = setTimeout(loop, this.#config.intervalMs);
     };
     this.#timer = setTimeout(loop, Math.min(5_000, this.#config.intervalMs));
   }
 
+  /** No further pass; the running one is aborted (await `idle` for it to settle). */
   stop(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#abort?.abort();
   }
 
   get idle(): Promise<unknown> {
@@ -77,11 +91,11 @@ export class Sweeper {
   }
 
   /** One pass: list recent deliveries, redeliver up to the limit; returns the GUIDs asked for. */
-  async sweep(now = Date.now()): Promise<string[]> {
+  async sweep(now = Date.now(), signal?: AbortSignal): Promise<string[]> {
     const deliveries: HookDelivery[] = [];
     let url: string | undefined = `${this.#config.apiUrl}/${this.#config.hookPath}/deliveries?per_page=100`;
     for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
-      const res = await request(url, { headers: this.#headers(), headersTimeout: 15_000, bodyTimeout: 15_000 });
+      const res = await request(url, { headers: this.#headers(), headersTimeout: 15_000, bodyTimeout: 15_000, ...(signal === undefined ? {} : { signal }) });
       if (res.statusCode !== 200) {
         await res.body.dump();
         throw new Error(`GitHub answered ${res.statusCode} listing hook deliveries`);
@@ -104,11 +118,13 @@ export class Sweeper {
     }
     const asked: string[] = [];
     for (const d of [...candidates.values()].slice(0, this.#config.maxRedeliveries)) {
+      signal?.throwIfAborted();
       const res = await request(`${this.#config.apiUrl}/${this.#config.hookPath}/deliveries/${d.id}/attempts`, {
         method: 'POST',
         headers: this.#headers(),
         headersTimeout: 15_000,
         bodyTimeout: 15_000,
+        ...(signal === undefined ? {} : { signal }),
       });
       await res.body.dump();
       if (res.statusCode === 202 || res.statusCode === 200) {

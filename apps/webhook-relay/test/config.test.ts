@@ -100,6 +100,25 @@ describe('loadConfig', () => {
     const config = loadConfig({ GITHUB_WEBHOOK_SECRETS: `${SECRET}, old`, RELAY_ROUTES_FILE: writeRoutes(d, { routes: [{ image: 'ghcr.io/acme/app', targets: [{ log: {} }] }] }), RELAY_TRUST_PROXY: 'yes' });
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', logLevel: 'info', webhookSecrets: [SECRET, 'old'], trustProxy: true, maxPending: 10_000, sweeper: undefined });
     const sweeping = loadConfig({ GITHUB_WEBHOOK_SECRETS: SECRET, RELAY_ROUTES_FILE: join(d, 'routes.yaml'), GITHUB_TOKEN: 't', GITHUB_HOOK_ORG: 'acme', GITHUB_HOOK_ID: '42', GITHUB_API_URL: 'https://ghe.example/api/v3/' });
-    expect(sweeping.sweeper).toMatchObject({ token: 't', apiUrl: 'https://ghe.example/api/v3', hookPath: 'orgs/acme/hooks/42' });
+    expect(sweeping.sweeper).toMatchObject({ token: 't', apiUrl: 'https://ghe.example/api/v3', hookPath: 'orgs/acme/hooks/42', lease: undefined });
+    expect(sweeping.shutdownDelayMs).toBe(0);
+  });
+
+  it('the sweeper Lease: client-go timing defaults, the pod name as identity, and every rule between the variables', () => {
+    const d = dir();
+    const base = { GITHUB_WEBHOOK_SECRETS: SECRET, RELAY_ROUTES_FILE: writeRoutes(d, { routes: [{ image: 'ghcr.io/acme/app', targets: [{ log: {} }] }] }) };
+    const sweeper = { GITHUB_TOKEN: 't', GITHUB_HOOK_REPO: 'acme/app', GITHUB_HOOK_ID: '42' };
+    const leased = loadConfig({ ...base, ...sweeper, RELAY_SWEEPER_LEASE_NAME: 'relay-sweeper', RELAY_SWEEPER_LEASE_NAMESPACE: 'kargo-ns', RELAY_SWEEPER_LEASE_IDENTITY: 'relay-1', RELAY_SHUTDOWN_DELAY_MS: '5000' });
+    expect(leased.sweeper?.lease).toEqual({ name: 'relay-sweeper', namespace: 'kargo-ns', identity: 'relay-1', leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+    expect(leased.shutdownDelayMs).toBe(5_000);
+    const { lines } = problemsOf({ ...base, RELAY_SWEEPER_LEASE_NAME: 'Relay_Sweeper', RELAY_SWEEPER_LEASE_NAMESPACE: 'kargo_ns', RELAY_SWEEPER_LEASE_DURATION_SECONDS: '10', RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS: '10000', RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS: '9000' });
+    expect(lines).toEqual([
+      expect.stringMatching(/^RELAY_SWEEPER_LEASE_NAME: "Relay_Sweeper" is not a Kubernetes object name/),
+      'RELAY_SWEEPER_LEASE_NAME: only used by the sweeper, which GITHUB_TOKEN enables',
+      expect.stringMatching(/^RELAY_SWEEPER_LEASE_NAMESPACE: "kargo_ns" is not a namespace name/),
+      expect.stringMatching(/^RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS: 10000 is not less than RELAY_SWEEPER_LEASE_DURATION_SECONDS \(10 s\)/),
+      expect.stringMatching(/^RELAY_SWEEPER_LEASE_RETRY_PERIOD_MS: 9000 × 1\.2 is not less than RELAY_SWEEPER_LEASE_RENEW_DEADLINE_MS \(10000\)/),
+    ]);
+    expect(problemsOf({ ...base, ...sweeper, RELAY_SWEEPER_LEASE_NAME: 'relay-sweeper' }).lines).toEqual(['RELAY_SWEEPER_LEASE_NAMESPACE: RELAY_SWEEPER_LEASE_NAME needs the namespace of its Lease']);
   });
 });

@@ -4,7 +4,7 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseRelayRoutes, validateKargoObject } from '@kargo/model';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { relayRoutesNeeds, relayWorkloadObjects, renderPipelines } from '../src/index.ts';
 import { matrixConfigs } from './support/configs.ts';
 import { ManifestStatus, validateManifest, validateStepConfig, validateSubscription } from '@kargo/model/manifests';
@@ -88,9 +88,9 @@ describe.each(Object.entries(matrixConfigs()).filter(([, c]) => c.relay.enabled)
       caFiles: receiver && config.relay.kargoWebhook.caFile !== undefined ? [config.relay.kargoWebhook.caFile] : [],
     });
     expect(ms.filter((m) => m.kind === 'Role').map((m) => m.metadata?.namespace)).toEqual(needs.warehouseNamespaces);
-    const dep = ms.find((m) => m.kind === 'Deployment');
-    expect(() => new Deployment(dep as any).validate()).not.toThrow();
-    const env = (dep as any).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    const sts = ms.find((m) => m.kind === 'StatefulSet');
+    expect(() => new StatefulSet(sts as any).validate()).not.toThrow();
+    const env = (sts as any).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
     for (const name of needs.secretEnvs) expect(env).toContain(name);
   });
 });

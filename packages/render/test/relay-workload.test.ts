@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -53,8 +52,7 @@ const models: Record<string, new (data: any) => { validate(): void }> = {
   ConfigMap,
   Role,
   RoleBinding,
-  PersistentVolumeClaim,
-  Deployment,
+  StatefulSet,
   Service,
   NetworkPolicy,
   PodDisruptionBudget,
@@ -72,8 +70,8 @@ describe('relayWorkloadObjects', () => {
       'RoleBinding',
       'Role',
       'RoleBinding',
-      'PersistentVolumeClaim',
-      'Deployment',
+      'Service',
+      'StatefulSet',
       'Service',
       'NetworkPolicy',
       'PodDisruptionBudget',
@@ -83,8 +81,9 @@ describe('relayWorkloadObjects', () => {
   });
 
   test('the validator does reject a malformed object (the check above is not vacuous)', () => {
-    const [dep] = byKind(relayWorkloadObjects(base), 'Deployment');
-    expect(() => new Deployment({ ...dep, spec: { ...dep.spec, replicas: 'one' } }).validate()).toThrow();
+    const [sts] = byKind(relayWorkloadObjects(base), 'StatefulSet');
+    expect(() => new StatefulSet({ ...sts, spec: { ...sts.spec, replicas: 'one' } }).validate()).toThrow();
+    expect(() => new StatefulSet({ ...sts, spec: { ...sts.spec, podManagementPolicy: 'Whenever' } }).validate()).toThrow();
   });
 
   test('the routes file is mounted verbatim', () => {
@@ -114,14 +113,12 @@ describe('relayWorkloadObjects', () => {
     const ms = relayWorkloadObjects({ ...base, routesYaml: 'routes:\n  - image: ghcr.io/alkon/flask-app\n    targets: [{ log: {} }]\n' });
     expect(byKind(ms, 'Role')).toEqual([]);
     expect(byKind(ms, 'ServiceAccount')[0].automountServiceAccountToken).toBe(false);
-    expect(byKind(ms, 'Deployment')[0].spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(byKind(ms, 'StatefulSet')[0].spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
   test('restricted pod: non-root, read-only root FS, no capabilities, RuntimeDefault seccomp, writable /tmp and inbox only', () => {
-    const [dep] = byKind(relayWorkloadObjects(base), 'Deployment');
-    const pod = dep.spec.template.spec;
-    expect(dep.spec.replicas).toBe(1);
-    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+    const [sts] = byKind(relayWorkloadObjects(base), 'StatefulSet');
+    const pod = sts.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     const [c] = pod.containers;
     expect(c.securityContext).toEqual({
@@ -135,10 +132,12 @@ describe('relayWorkloadObjects', () => {
     const writable = c.volumeMounts.filter((v: { readOnly?: boolean }) => v.readOnly !== true).map((v: { mountPath: string }) => v.mountPath);
     expect(writable.sort()).toEqual(['/tmp', '/var/lib/relay']);
     expect(pod.volumes.find((v: { name: string }) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
-    expect(pod.volumes.find((v: { name: string }) => v.name === 'data').persistentVolumeClaim.claimName).toBe('kargo-webhook-relay-data');
-    const [pvc] = byKind(relayWorkloadObjects({ ...base, storageSize: '5Gi', storageClassName: 'fast' }), 'PersistentVolumeClaim');
-    expect(pvc.metadata.name).toBe('kargo-webhook-relay-data');
-    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' });
+    // The inbox is the replica's own claim (from the StatefulSet's template), not a pod volume.
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'data')).toBeUndefined();
+    const [sized] = byKind(relayWorkloadObjects({ ...base, storageSize: '5Gi', storageClassName: 'fast' }), 'StatefulSet');
+    expect(sized.spec.volumeClaimTemplates.map((t: { metadata: { name: string }; spec: unknown }) => [t.metadata.name, t.spec])).toEqual([
+      ['data', { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' }],
+    ]);
     expect(c.startupProbe.httpGet.path).toBe('/healthz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
@@ -217,16 +216,19 @@ describe('relayWorkloadObjects', () => {
       { to: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
       GITHUB,
     ]);
-    const env = byKind(ms, 'Deployment')[0].spec.template.spec.containers[0].env;
-    expect(env.slice(-3)).toEqual([
+    const env = byKind(ms, 'StatefulSet')[0].spec.template.spec.containers[0].env;
+    expect(env.slice(-6)).toEqual([
       { name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'relay', key: 'github-token' } } },
       { name: 'GITHUB_HOOK_ID', value: '123' },
       { name: 'GITHUB_HOOK_REPO', value: 'alkon/kargo-gitops-toolkit' },
+      { name: 'RELAY_SWEEPER_LEASE_NAME', value: 'kargo-webhook-relay-sweeper' },
+      { name: 'RELAY_SWEEPER_LEASE_NAMESPACE', value: 'kargo-ns' },
+      { name: 'RELAY_SWEEPER_LEASE_IDENTITY', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ]);
-    const org = byKind(relayWorkloadObjects({ ...base, sweeper: { hookId: '9', org: 'alkon' } }), 'Deployment')[0].spec.template.spec.containers[0].env;
-    expect(org.slice(-1)).toEqual([{ name: 'GITHUB_HOOK_ORG', value: 'alkon' }]);
+    const org = byKind(relayWorkloadObjects({ ...base, sweeper: { hookId: '9', org: 'alkon' } }), 'StatefulSet')[0].spec.template.spec.containers[0].env;
+    expect(org.slice(-4, -3)).toEqual([{ name: 'GITHUB_HOOK_ORG', value: 'alkon' }]);
     // Without the sweeper the pod has no token and no GitHub egress.
-    expect(byKind(relayWorkloadObjects(base), 'Deployment')[0].spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('GITHUB_TOKEN');
+    expect(byKind(relayWorkloadObjects(base), 'StatefulSet')[0].spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('GITHUB_TOKEN');
     for (const m of ms) expect(() => new models[m.kind]!(m).validate(), m.kind).not.toThrow();
   });
 
@@ -254,6 +256,8 @@ describe('relayWorkloadObjects', () => {
     [{ sweeper: { hookId: '1' } }, 'sweeper needs exactly one of repo (owner/repo) or org'],
     [{ sweeper: { hookId: '1', repo: 'a/b', org: 'a' } }, 'sweeper needs exactly one of'],
     [{ ingress: { host: 'h.example.com', clusterIssuer: 'Bad Issuer' } }, 'ingress.clusterIssuer "Bad Issuer"'],
+    [{ replicas: 0 }, 'replicas must be an integer of at least 1, not 0'],
+    [{ replicas: 1.5 }, 'replicas must be an integer of at least 1, not 1.5'],
   ] as [Partial<RelayWorkloadProps>, string][])('rejects %j naming the object', (bad, text) => {
     const props = { ...base, ...bad };
     const name = props.name ?? 'kargo-webhook-relay';
@@ -265,7 +269,7 @@ describe('relayWorkloadObjects', () => {
 
 describe('relayWorkloadObjects with kargoWebhook targets', () => {
   const receiverOnly = `routes:\n${RECEIVER_ROUTE}`;
-  const pod = (ms: RelayWorkloadObject[]): any => byKind(ms, 'Deployment')[0].spec.template.spec;
+  const pod = (ms: RelayWorkloadObject[]): any => byKind(ms, 'StatefulSet')[0].spec.template.spec;
 
   test('a receiver-only routes file gets no Warehouse RBAC and no service account token', () => {
     const ms = relayWorkloadObjects({ ...base, routesYaml: receiverOnly, caBundle: { configMapName: 'kargo-webhooks-ca' } });
@@ -312,7 +316,7 @@ describe('relayWorkloadObjects with kargoWebhook targets', () => {
 
   test('no caFile in the routes: no CA volume even when a bundle is given', () => {
     const spec = pod(relayWorkloadObjects({ ...base, caBundle: { configMapName: 'ca' } }));
-    expect(spec.volumes.map((v: { name: string }) => v.name)).toEqual(['data', 'tmp', 'routes', 'secrets']);
+    expect(spec.volumes.map((v: { name: string }) => v.name)).toEqual(['tmp', 'routes', 'secrets']);
   });
 
   test('caFiles in two directories get a volume each; two names in one directory share one', () => {
@@ -342,6 +346,101 @@ describe('relayWorkloadObjects with kargoWebhook targets', () => {
     expect(() => relayWorkloadObjects(props)).toThrow(
       expect.objectContaining({ code: RenderErrorCode.InvalidProps, message: expect.stringMatching(new RegExp(`^RelayWorkload "kargo-webhook-relay": .*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)) }),
     );
+  });
+});
+
+describe('relayWorkloadObjects: replicas that survive upgrades and node loss', () => {
+  const SELECTOR = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': 'kargo-webhook-relay' };
+  const LABELS = { ...SELECTOR, 'app.kubernetes.io/part-of': 'kargo-env' };
+  const SWEEPER = { hookId: '123', repo: 'alkon/kargo-gitops-toolkit' };
+
+  test('a StatefulSet of 2 by default, one inbox claim per replica deleted with it, rolling one pod at a time, spread over nodes and zones', () => {
+    const [sts] = byKind(relayWorkloadObjects(base), 'StatefulSet');
+    const { template, ...spec } = sts.spec;
+    // The whole spec but the pod template, exactly: a misspelt field would not be caught by the (open) validator.
+    expect(spec).toEqual({
+      replicas: 2,
+      serviceName: 'kargo-webhook-relay-headless',
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate' },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      selector: { matchLabels: SELECTOR },
+      volumeClaimTemplates: [
+        { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', labels: LABELS }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      ],
+    });
+    expect(template.metadata).toEqual({ labels: LABELS });
+    const pod = template.spec;
+    expect(pod.affinity).toEqual({
+      podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: SELECTOR } } }] },
+    });
+    expect(pod.topologySpreadConstraints).toEqual([{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } }]);
+    // The mount of the claim the template names.
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/relay' });
+    expect(new StatefulSet(sts).validate()).toBeUndefined();
+    expect(byKind(relayWorkloadObjects({ ...base, replicas: 3 }), 'StatefulSet')[0].spec.replicas).toBe(3);
+    expect(byKind(relayWorkloadObjects({ ...base, replicas: 1 }), 'StatefulSet')[0].spec.replicas).toBe(1);
+  });
+
+  test('SIGTERM: readiness turns 503 and deliveries are still taken for 5 s, forwards drain 15 s, and the grace period covers both with 10 s to spare', () => {
+    const pod = byKind(relayWorkloadObjects(base), 'StatefulSet')[0].spec.template.spec;
+    const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ RELAY_SHUTDOWN_DELAY_MS: '5000', RELAY_DRAIN_TIMEOUT_MS: '15000' });
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(Number(env.RELAY_SHUTDOWN_DELAY_MS) + Number(env.RELAY_DRAIN_TIMEOUT_MS) + 10_000);
+    expect(pod.containers[0].readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 });
+  });
+
+  test('a headless Service governs the StatefulSet (one DNS name per replica); the Service GitHub reaches is unchanged', () => {
+    const services = byKind(relayWorkloadObjects(base), 'Service');
+    expect(services.map((s: { metadata: { name: string }; spec: unknown }) => [s.metadata.name, s.spec])).toEqual([
+      ['kargo-webhook-relay-headless', { type: 'ClusterIP', clusterIP: 'None', selector: SELECTOR, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] }],
+      ['kargo-webhook-relay', { type: 'ClusterIP', selector: SELECTOR, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] }],
+    ]);
+    for (const svc of services) expect(() => new Service(svc).validate()).not.toThrow();
+  });
+
+  test('the PodDisruptionBudget lets one replica go at a time and never blocks a drain for an unhealthy pod', () => {
+    const [pdb] = byKind(relayWorkloadObjects(base), 'PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: SELECTOR }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    expect(() => new PodDisruptionBudget(pdb).validate()).not.toThrow();
+  });
+
+  test('with the sweeper: a Role on its one Lease (get/update by name, create on leases), bound to the relay, the API server reachable', () => {
+    const ms = relayWorkloadObjects({ ...base, routesYaml: `routes:\n${RECEIVER_ROUTE}`, caBundle: { configMapName: 'ca' }, sweeper: SWEEPER });
+    const [role] = byKind(ms, 'Role');
+    expect(role).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'kargo-webhook-relay-sweeper', namespace: 'kargo-ns', labels: LABELS },
+      rules: [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['kargo-webhook-relay-sweeper'], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      ],
+    });
+    expect(byKind(ms, 'RoleBinding')).toEqual([
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'kargo-webhook-relay-sweeper', namespace: 'kargo-ns', labels: LABELS },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kargo-webhook-relay-sweeper' },
+        subjects: [{ kind: 'ServiceAccount', name: 'kargo-webhook-relay', namespace: 'kargo-ns' }],
+      },
+    ]);
+    // A receiver-only relay needs the API server for the Lease alone: the token is mounted and the egress is there.
+    expect(byKind(ms, 'ServiceAccount')[0].automountServiceAccountToken).toBe(true);
+    expect(byKind(ms, 'StatefulSet')[0].spec.template.spec.automountServiceAccountToken).toBe(true);
+    expect(byKind(ms, 'NetworkPolicy')[0].spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] });
+    for (const m of ms) expect(() => new models[m.kind]!(m).validate(), m.kind).not.toThrow();
+    // Without the sweeper there is no Lease to elect on, and no Role for it.
+    expect(byKind(relayWorkloadObjects({ ...base, routesYaml: `routes:\n${RECEIVER_ROUTE}`, caBundle: { configMapName: 'ca' } }), 'Role')).toEqual([]);
+    // Beside Warehouse RBAC, in the relay's namespace, after it.
+    const both = relayWorkloadObjects({ ...base, sweeper: SWEEPER });
+    expect(byKind(both, 'Role').map((r: { metadata: { name: string; namespace: string } }) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual([
+      'flask-app/kargo-webhook-relay-warehouses',
+      'other/kargo-webhook-relay-warehouses',
+      'kargo-ns/kargo-webhook-relay-sweeper',
+    ]);
   });
 });
 

@@ -36,6 +36,26 @@ export function kubeconfigProblem(kc: K8s.KubeConfig): string | undefined {
 
 export const REFRESH_ANNOTATION = 'kargo.akuity.io/refresh';
 
+/**
+ * Loads @kubernetes/client-node and the credentials the relay uses for every Kubernetes call (Warehouse patches, the
+ * sweeper's Lease): the kubeconfig at `kubeconfig`, or the in-cluster service account when undefined. Throws a
+ * RelayError (InvalidConfig) for a kubeconfig client-node would refuse on every call.
+ */
+export async function loadKubeClient(kubeconfig: string | undefined): Promise<{ readonly kc: K8s.KubeConfig; readonly k8s: typeof K8s }> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  if (kubeconfig === undefined) kc.loadFromCluster();
+  else kc.loadFromFile(kubeconfig);
+  const problem = kubeconfigProblem(kc);
+  if (problem !== undefined) throw new RelayError(RelayErrorCode.InvalidConfig, problem);
+  return { kc, k8s };
+}
+
+/** Where the credentials come from, for messages. */
+export function credentialSource(kubeconfig: string | undefined): string {
+  return kubeconfig === undefined ? 'the in-cluster service account' : `KUBECONFIG ${kubeconfig}`;
+}
+
 export interface KubernetesForwarderOptions {
   /** Path of a kubeconfig; in-cluster service account when undefined. */
   readonly kubeconfig: string | undefined;
@@ -55,14 +75,7 @@ export class KubernetesForwarder {
    */
   #client(): Promise<Client> {
     if (this.#api === undefined) {
-      const loading = import('@kubernetes/client-node').then((k8s) => {
-        const kc = new k8s.KubeConfig();
-        if (this.#options.kubeconfig === undefined) kc.loadFromCluster();
-        else kc.loadFromFile(this.#options.kubeconfig);
-        const problem = kubeconfigProblem(kc);
-        if (problem !== undefined) throw new RelayError(RelayErrorCode.InvalidConfig, problem);
-        return { api: kc.makeApiClient(k8s.CustomObjectsApi), k8s };
-      });
+      const loading = loadKubeClient(this.#options.kubeconfig).then(({ kc, k8s }) => ({ api: kc.makeApiClient(k8s.CustomObjectsApi), k8s }));
       // A failed load (no credentials yet) is retried on the next forward.
       loading.catch(() => {
         if (this.#api === loading) this.#api = undefined;
@@ -80,7 +93,7 @@ export class KubernetesForwarder {
     try {
       await this.#client();
     } catch (cause) {
-      const source = this.#options.kubeconfig === undefined ? 'the in-cluster service account' : `KUBECONFIG ${this.#options.kubeconfig}`;
+      const source = credentialSource(this.#options.kubeconfig);
       throw new RelayError(RelayErrorCode.InvalidConfig, `kubernetes targets: cannot use ${source}: ${(cause as Error).message}`, {
         cause,
         hint: 'fix the kubeconfig (or unset KUBECONFIG inside a cluster), or remove the kubernetes targets from the routes file',

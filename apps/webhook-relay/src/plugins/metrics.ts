@@ -115,6 +115,11 @@ export function createMetrics() {
       registers: [registry],
     }),
     sweeper: new Counter({ name: 'relay_sweeper_redeliveries_total', help: 'Redeliveries the sweeper asked GitHub for, by outcome.', labelNames: ['outcome'] as const, registers: [registry] }),
+    sweeperLeader: new Gauge({
+      name: 'relay_sweeper_leader',
+      help: 'Whether this replica runs the sweeper: 1 while it holds the sweeper Lease (or always, with the sweeper on and no Lease configured), 0 otherwise.',
+      registers: [registry],
+    }),
   };
 }
 

@@ -4,10 +4,9 @@ import { posix } from 'node:path';
 import { Construct } from 'constructs';
 import { DEFAULT_KARGO_RECEIVER_SECRET_ENV, DNS1123_LABEL, DNS1123_SUBDOMAIN, formatIssue, parseRelayRoutes, type RelayRoutes } from '@kargo/model';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -41,6 +40,16 @@ export const RELAY_PORT = 8080;
 /** Default name of the relay's objects. */
 export const RELAY_NAME = 'kargo-webhook-relay';
 
+/** Replicas unless the props say otherwise: one can be drained, upgraded or lost with its node while the other serves. */
+export const DEFAULT_RELAY_REPLICAS = 2;
+
+/** On SIGTERM the relay keeps serving this long with /readyz at 503, while endpoints and the ingress controller catch up. */
+const SHUTDOWN_DELAY_S = 5;
+/** Then in-flight forwards get this long to finish (the rest stay pending in the replica's inbox for its next start). */
+const DRAIN_TIMEOUT_S = 15;
+/** Room after both for the sweeper Lease's release and closing the inbox, before the kubelet's SIGKILL. */
+const TERMINATION_MARGIN_S = 10;
+
 const DATA_DIR = '/var/lib/relay';
 const ROUTES_DIR = '/etc/relay/routes';
 const SECRETS_DIR = '/etc/relay/secrets';
@@ -48,7 +57,8 @@ const SECRETS_DIR = '/etc/relay/secrets';
 const RELAY_OWN_ENV = /^(PORT|HOST|LOG_LEVEL|KUBECONFIG|(RELAY|GITHUB|NODE)_.*)$/;
 // The node:*-slim images run as `node` (uid/gid 1000); the relay's Dockerfile keeps that user.
 const RUN_AS = 1000;
-// Derived names add up to 11 characters (`-warehouses`) and must stay DNS-1123 labels.
+// Derived names add up to 11 characters (`-warehouses`) and must stay DNS-1123 labels; a StatefulSet's name may not be
+// longer either, since its pods carry `controller-revision-hash: <name>-<10 characters>`, a label value of at most 63.
 const MAX_NAME = 52;
 
 export interface RelayIngressProps {
@@ -161,7 +171,7 @@ export interface RelayWorkloadProps {
   readonly caBundle?: RelayCaBundle;
   /** Name of the objects (and prefix of derived ones). @default `kargo-webhook-relay` */
   readonly name?: string;
-  /** Size of the inbox volume. @default `1Gi` */
+  /** Size of each replica's inbox volume. @default `1Gi` */
   readonly storageSize?: string;
   /** @default the cluster's default StorageClass */
   readonly storageClassName?: string;
@@ -171,8 +181,18 @@ export interface RelayWorkloadProps {
   readonly ingress?: RelayIngressProps;
   /** The NetworkPolicy's peers. @default see {@link RelayNetworkProps} */
   readonly network?: RelayNetworkProps;
-  /** Enables the sweeper (GITHUB_TOKEN from the Secret's `github-token`) and its egress to GitHub. @default none */
+  /**
+   * Enables the sweeper (GITHUB_TOKEN from the Secret's `github-token`) and its egress to GitHub. With it the replicas
+   * elect the one that sweeps through the Lease `<name>-sweeper` (a Role grants exactly that), so GitHub is asked once
+   * per missed delivery however many replicas run. @default none
+   */
   readonly sweeper?: RelaySweeperProps;
+  /**
+   * Replicas of the StatefulSet, each with its own inbox volume (`data-<name>-<ordinal>`). One replica acknowledges
+   * thousands of deliveries a second; more than one is for availability: upgrades roll one pod at a time, and a
+   * drained or lost node leaves the others serving. @default 2
+   */
+  readonly replicas?: number;
 }
 
 export type RelayWorkloadObject =
@@ -180,8 +200,7 @@ export type RelayWorkloadObject =
   | IConfigMap
   | IRole
   | IRoleBinding
-  | IPersistentVolumeClaim
-  | IDeployment
+  | IStatefulSet
   | IService
   | INetworkPolicy
   | IPodDisruptionBudget
@@ -319,9 +338,11 @@ function networkPolicySpec(
 }
 
 /**
- * Every object the relay needs, in apply order. One replica by design: the inbox is a node:sqlite file with
- * a single writer, so it is a Deployment with `Recreate` over a PVC of its own (a StatefulSet's claim
- * template would outlive the workload, and removing the relay must leave nothing behind).
+ * Every object the relay needs, in apply order. The inbox is a node:sqlite file with a single writer, so each replica
+ * has a volume of its own: a StatefulSet with a claim template, whose claims go with the StatefulSet
+ * (`persistentVolumeClaimRetentionPolicy.whenDeleted: Delete`: removing the relay leaves nothing behind) but stay
+ * when it scales down (`whenScaled: Retain`: a replica scaled away keeps its pending deliveries until it returns).
+ * Each replica forwards what it stored; only the sweeper needs coordination, through a Lease.
  */
 export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadObject[] {
   const name = props.name ?? RELAY_NAME;
@@ -334,6 +355,8 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
       throw invalidProps('RelayWorkload', name, 'caBundle needs exactly one of secretName or configMapName, a DNS-1123 subdomain');
     }
   }
+  const replicas = props.replicas ?? DEFAULT_RELAY_REPLICAS;
+  if (!Number.isSafeInteger(replicas) || replicas < 1) throw invalidProps('RelayWorkload', name, `replicas must be an integer of at least 1, not ${String(replicas)}`);
   const sweeper = props.sweeper;
   if (sweeper !== undefined) {
     if (!/^\d+$/.test(sweeper.hookId)) throw invalidProps('RelayWorkload', name, `sweeper.hookId "${sweeper.hookId}" is not a numeric hook id`);
@@ -348,7 +371,8 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
   }
   const needs = routesNeeds(name, props);
   const namespaces = needs.warehouseNamespaces;
-  const needsApi = namespaces.length > 0;
+  // The API server: for Warehouse patches, and for the sweeper's Lease.
+  const needsApi = namespaces.length > 0 || sweeper !== undefined;
   // One volume per directory the routes' caFiles live in, projecting the bundle's key under each file name there.
   const bundle = props.caBundle;
   const caDirs = sortedSet(needs.caFiles.map((f) => posix.dirname(f)));
@@ -363,7 +387,8 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
   const selector = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': name };
   const meta = (objectName: string, namespace = props.namespace) => ({ name: objectName, namespace, labels });
   const routesName = `${name}-routes`;
-  const dataName = `${name}-data`;
+  const headlessName = `${name}-headless`;
+  const leaseName = `${name}-sweeper`;
 
   const serviceAccount: IServiceAccount = {
     apiVersion: 'v1',
@@ -390,16 +415,29 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     },
   ]);
 
-  const claim: IPersistentVolumeClaim = {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: meta(dataName),
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      resources: { requests: { storage: props.storageSize ?? '1Gi' } },
-      ...(props.storageClassName === undefined ? {} : { storageClassName: props.storageClassName }),
-    },
-  };
+  // The sweeper's election: get/update on its one Lease; create cannot be limited to a name (RBAC authorises a create
+  // before the object has one), so it is granted on leases of this namespace, where it cannot touch existing ones.
+  const leaseRbac: [IRole, IRoleBinding] | [] =
+    sweeper === undefined
+      ? []
+      : [
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'Role',
+            metadata: meta(leaseName),
+            rules: [
+              { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [leaseName], verbs: ['get', 'update'] },
+              { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+            ],
+          },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'RoleBinding',
+            metadata: meta(leaseName),
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseName },
+            subjects: [{ kind: 'ServiceAccount', name, namespace: props.namespace }],
+          },
+        ];
 
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: 'http' },
@@ -413,21 +451,46 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
   });
   const resources = props.resources ?? { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
 
-  const deployment: IDeployment = {
+  const statefulSet: IStatefulSet = {
     apiVersion: 'apps/v1',
-    kind: 'Deployment',
+    kind: 'StatefulSet',
     metadata: meta(name),
     spec: {
-      replicas: 1,
-      strategy: { type: 'Recreate' },
+      replicas,
+      serviceName: headlessName,
+      // Replicas do not depend on each other: start and replace them all at once, not one after the other.
+      podManagementPolicy: 'Parallel',
+      // One pod at a time, the next only once the updated one is Ready; the others keep taking deliveries.
+      updateStrategy: { type: 'RollingUpdate' },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
       selector: { matchLabels: selector },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: 'data', labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: props.storageSize ?? '1Gi' } },
+            ...(props.storageClassName === undefined ? {} : { storageClassName: props.storageClassName }),
+          },
+        },
+      ],
       template: {
         metadata: { labels },
         spec: {
           serviceAccountName: name,
           automountServiceAccountToken: needsApi,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: 30,
+          // The shutdown delay, the drain and a margin (see the constants): SIGKILL never cuts a drain short.
+          terminationGracePeriodSeconds: SHUTDOWN_DELAY_S + DRAIN_TIMEOUT_S + TERMINATION_MARGIN_S,
+          // Preferably one replica per node and spread over zones: a node (or zone) lost takes one replica with it.
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } } }],
+            },
+          },
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...selector } } }],
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUN_AS,
@@ -447,6 +510,9 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
                 { name: 'HOST', value: '0.0.0.0' },
                 { name: 'RELAY_ROUTES_FILE', value: `${ROUTES_DIR}/routes.yaml` },
                 { name: 'RELAY_DATA_DIR', value: DATA_DIR },
+                // Readiness turns 503 at SIGTERM, deliveries are still taken for the delay, then forwards drain.
+                { name: 'RELAY_SHUTDOWN_DELAY_MS', value: String(SHUTDOWN_DELAY_S * 1000) },
+                { name: 'RELAY_DRAIN_TIMEOUT_MS', value: String(DRAIN_TIMEOUT_S * 1000) },
                 // A file, not an env var: the secret list can hold several values during a rotation.
                 { name: 'GITHUB_WEBHOOK_SECRETS_FILE', value: `${SECRETS_DIR}/${RelaySecretKey.githubWebhookSecrets}` },
                 secretEnv('RELAY_ADMIN_TOKEN', RelaySecretKey.adminToken, true),
@@ -459,6 +525,10 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
                       secretEnv('GITHUB_TOKEN', RelaySecretKey.githubToken),
                       { name: 'GITHUB_HOOK_ID', value: sweeper.hookId },
                       sweeper.repo === undefined ? { name: 'GITHUB_HOOK_ORG', value: sweeper.org ?? '' } : { name: 'GITHUB_HOOK_REPO', value: sweeper.repo },
+                      // One sweeper among the replicas: the holder of this Lease, each replica standing as its pod.
+                      { name: 'RELAY_SWEEPER_LEASE_NAME', value: leaseName },
+                      { name: 'RELAY_SWEEPER_LEASE_NAMESPACE', value: props.namespace },
+                      { name: 'RELAY_SWEEPER_LEASE_IDENTITY', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                     ]),
               ],
               startupProbe: probe('/healthz', 2, 30),
@@ -482,8 +552,8 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
               ],
             },
           ],
+          // `data` is the replica's own claim, from the template above.
           volumes: [
-            { name: 'data', persistentVolumeClaim: { claimName: dataName } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
             { name: 'routes', configMap: { name: routesName } },
             { name: 'secrets', secret: { secretName: props.secretName, items: [{ key: RelaySecretKey.githubWebhookSecrets, path: RelaySecretKey.githubWebhookSecrets }] } },
@@ -494,11 +564,20 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     },
   };
 
+  // What GitHub reaches (through the Ingress): any ready replica.
   const service: IService = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(name),
     spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+  };
+  // The StatefulSet's governing Service: a DNS name per replica (`<name>-0.<name>-headless.<namespace>.svc`), to reach
+  // one replica's admin API and inbox, since each replica holds only the deliveries it stored.
+  const headless: IService = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(headlessName),
+    spec: { type: 'ClusterIP', clusterIP: 'None', selector, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
 
   const networkPolicy: INetworkPolicy = {
@@ -508,9 +587,9 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     spec: networkPolicySpec(name, props, selector, { needsApi, receiverURLs: needs.receiverURLs }),
   };
 
-  // One replica with a single-writer inbox cannot stay up through an eviction; the budget makes that
-  // explicit (one pod at a time) instead of blocking node drains forever. GitHub's redelivery (the
-  // sweeper) covers the seconds the pod is away.
+  // At most one replica evicted at a time: with two or more, one always takes deliveries through a node drain. With
+  // one replica the budget still lets the drain proceed (a budget that blocks it forever helps nobody); the sweeper
+  // asks GitHub again for what failed while the pod was away.
   const budget: IPodDisruptionBudget = {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -518,7 +597,7 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
     spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
   };
 
-  const out: RelayWorkloadObject[] = [serviceAccount, routes, ...rbac, claim, deployment, service, networkPolicy, budget];
+  const out: RelayWorkloadObject[] = [serviceAccount, routes, ...rbac, ...leaseRbac, headless, statefulSet, service, networkPolicy, budget];
   if (props.ingress !== undefined) {
     const ing = props.ingress;
     const tlsSecretName = ing.tlsSecretName ?? (ing.clusterIssuer === undefined ? undefined : `${name}-tls`);
@@ -547,7 +626,7 @@ export function relayWorkloadObjects(props: RelayWorkloadProps): RelayWorkloadOb
  * each an ApiObject of this scope.
  */
 export class RelayWorkload extends Construct {
-  /** Name of the Deployment, Service and ServiceAccount. */
+  /** Name of the StatefulSet, Service and ServiceAccount. */
   readonly relayName: string;
   /** In-cluster URL GitHub deliveries are posted to when there is no Ingress. */
   readonly serviceURL: string;
