@@ -8,6 +8,7 @@ import { userPath } from '../lib/files.ts';
 import { loadConfig, renderTree, treeRoot } from '../lib/pipeline.ts';
 import type { RehearsalOptions } from '../rehearse/rehearsal.ts';
 import type { RehearsalReport } from '../rehearse/run.ts';
+import type * as RehearseEngine from '../rehearse/index.ts';
 
 export interface RehearseOptions {
   /** Config path relative to the working directory. */
@@ -72,7 +73,7 @@ export type RehearseEngineOptions = Partial<Pick<RehearsalOptions, 'tmpDir' | 'g
 
 // Outside runRehearse on purpose: TypeScript 6 does not rewrite `.ts` in a dynamic import inside a function that
 // has an `await using` declaration, and the built CLI would then import a file that does not exist.
-function loadEngine(): Promise<typeof import('../rehearse/index.ts')> {
+function loadEngine(): Promise<typeof RehearseEngine> {
   return import('../rehearse/index.ts');
 }
 
