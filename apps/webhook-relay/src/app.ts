@@ -10,6 +10,7 @@ import metricsPlugin, { type RejectReason } from './plugins/metrics.ts';
 import workerPlugin from './plugins/worker.ts';
 import { PreAuthBudget } from './preauth.ts';
 import adminRoutes from './routes/admin.ts';
+import dashboardRoutes from './routes/dashboard.ts';
 import healthRoutes from './routes/health.ts';
 import webhookRoutes from './routes/webhook.ts';
 
@@ -58,5 +59,8 @@ export async function build(app: FastifyInstance, { config }: { config: RelayCon
 
   await app.register(healthRoutes);
   await app.register(webhookRoutes, { config });
-  if (config.adminToken !== undefined) await app.register(adminRoutes, { token: config.adminToken });
+  if (config.adminToken !== undefined) {
+    await app.register(adminRoutes, { token: config.adminToken, dataDir: config.dataDir });
+    await app.register(dashboardRoutes);
+  }
 }

@@ -9,6 +9,7 @@ export const RelayErrorCode = {
   Overloaded: 'RELAY_OVERLOADED',
   Unauthorized: 'RELAY_UNAUTHORIZED',
   NotFound: 'RELAY_NOT_FOUND',
+  BadRequest: 'RELAY_BAD_REQUEST',
   Inbox: 'RELAY_INBOX',
   PayloadUnreadable: 'RELAY_PAYLOAD_UNREADABLE',
 } as const;

@@ -26,7 +26,49 @@ export interface DeliveryView {
     readonly attempts: number;
     readonly lastError: string | null;
     readonly coalescedInto: number | null;
+    /** When the job was queued (the delivery's arrival, or its last replay), as ISO 8601. */
+    readonly createdAt: string;
+    /** When a pending job is tried next (null once finished). */
+    readonly nextAttemptAt: string | null;
+    /** When it finished: forwarded, failed for good, or coalesced into another job. */
+    readonly finishedAt: string | null;
   }[];
+}
+
+interface JobViewRow {
+  readonly id: number;
+  readonly target: string;
+  readonly image: string;
+  readonly tag: string;
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly coalescedInto: number | null;
+  readonly createdAt: number;
+  readonly nextAttemptAt: number;
+  readonly finishedAt: number | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Listing filters: received in [since, until) (epoch ms), and routed for an image whose name contains `image`. */
+export interface ListFilter {
+  readonly since?: number;
+  readonly until?: number;
+  readonly image?: string;
+}
+
+/** Deliveries by derived status, overall and per image ('' for deliveries no route matched). */
+export interface InboxTotals {
+  readonly all: StatusCounts;
+  readonly byImage: readonly ({ readonly image: string } & StatusCounts)[];
+}
+
+export interface StatusCounts {
+  readonly total: number;
+  readonly pending: number;
+  readonly failed: number;
+  readonly done: number;
 }
 
 export interface InboxOptions {
@@ -117,6 +159,8 @@ export class Inbox {
   #nextId = 1;
   readonly #calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   #listeners: (() => void)[] = [];
+  /** Told after every commit that may change what a listing shows (accepts, claims, outcomes, replays, pruning). */
+  #changeListeners: (() => void)[] = [];
   readonly #stmt: Record<keyof typeof READ_SQL, StatementSync>;
 
   constructor(options: InboxOptions) {
@@ -225,6 +269,18 @@ export class Inbox {
     this.#listeners.push(listener);
   }
 
+  /** Called after each commit that may change a delivery's status or the listing (the dashboard's live updates). */
+  onChange(listener: () => void): () => void {
+    this.#changeListeners.push(listener);
+    return () => {
+      this.#changeListeners = this.#changeListeners.filter((l) => l !== listener);
+    };
+  }
+
+  #changed(): void {
+    for (const l of this.#changeListeners) l();
+  }
+
   /** Committed ids only; a race with a queued duplicate is settled by the insert (accept resolves false). */
   has(id: string): boolean {
     return this.#stmt.exists.get(id) !== undefined;
@@ -277,6 +333,7 @@ export class Inbox {
         this.#writeFailure = undefined;
         batch.forEach((w, i) => w.resolve(stored[i] ?? false));
         if (added > 0) for (const l of this.#listeners) l();
+        if (stored.includes(true)) this.#changed();
       },
       (error: unknown) => {
         this.#inflightBatches -= 1;
@@ -311,6 +368,7 @@ export class Inbox {
       coalesced += n;
       more = n === COALESCE_SLICE;
     }
+    if (coalesced > 0) this.#changed();
     return { winner: claim.winner, coalesced };
   }
 
@@ -319,6 +377,8 @@ export class Inbox {
     // Not `x -= await y`: that reads x before the await and would drop increments made meanwhile.
     const finished = await this.#call<number>({ op: 'complete', jobId: job.id, outcome, now });
     this.#pendingJobs -= finished;
+    // A retry changes attempts and the last error, which the dashboard shows too.
+    this.#changed();
   }
 
   nextDueAt(): number | undefined {
@@ -358,6 +418,7 @@ export class Inbox {
     if (pending === undefined) return false;
     this.#pendingJobs = pending;
     if (jobs.length > 0) for (const l of this.#listeners) l();
+    this.#changed();
     return true;
   }
 
@@ -376,12 +437,32 @@ export class Inbox {
     }
   }
 
-  /** Newest first; a status filter finds its deliveries from their jobs, so it stays fast with millions done. */
-  list(status: DeliveryStatus | undefined, limit: number): DeliveryView[] {
+  /**
+   * Newest first; a status filter finds its deliveries from their jobs, so it stays fast with millions done. The
+   * image filter matches a part of the (normalised, lower-case) image name.
+   */
+  list(status: DeliveryStatus | undefined, limit: number, filter: ListFilter = {}): DeliveryView[] {
+    const args = [limit, filter.since ?? 0, filter.until ?? Number.MAX_SAFE_INTEGER, (filter.image ?? '').trim().toLowerCase()] as const;
     const rows = (
-      status === undefined ? this.#stmt.listAll.all(limit) : status === 'done' ? this.#stmt.listDone.all(limit) : this.#stmt.listCandidates.all(status, limit)
+      status === undefined ? this.#stmt.listAll.all(...args) : status === 'done' ? this.#stmt.listDone.all(...args) : this.#stmt.listCandidates.all(...args, status)
     ) as unknown as DeliveryRow[];
     return rows.map((r) => this.#view(r));
+  }
+
+  /**
+   * Deliveries by status, overall and per image. Only deliveries that may be pending or failed get their status
+   * derived (walked from their jobs); the rest are done.
+   */
+  totals(): InboxTotals {
+    const byImage = new Map<string, { total: number; pending: number; failed: number }>();
+    for (const row of this.#stmt.totalsByImage.all() as { image: string; n: number }[]) byImage.set(row.image, { total: Number(row.n), pending: 0, failed: 0 });
+    for (const row of this.#stmt.openByImage.all() as { image: string; status: 'pending' | 'failed'; n: number }[]) {
+      const counts = byImage.get(row.image);
+      if (counts !== undefined) counts[row.status] = Number(row.n);
+    }
+    const rows = [...byImage].map(([image, c]) => ({ image, ...c, done: c.total - c.pending - c.failed })).sort((a, b) => a.image.localeCompare(b.image));
+    const sum = (key: keyof StatusCounts) => rows.reduce((n, r) => n + r[key], 0);
+    return { all: { total: sum('total'), pending: sum('pending'), failed: sum('failed'), done: sum('done') }, byImage: rows };
   }
 
   /** One delivery with its jobs; undefined when the id is not stored. */
@@ -396,9 +477,14 @@ export class Inbox {
       hookId: r.hook_id,
       event: r.event,
       action: r.action,
-      receivedAt: new Date(r.received_at).toISOString(),
+      receivedAt: iso(r.received_at),
       status: r.status,
-      jobs: this.#stmt.jobsOf.all(r.id) as unknown as DeliveryView['jobs'],
+      jobs: (this.#stmt.jobsOf.all(r.id) as unknown as JobViewRow[]).map((j) => ({
+        ...j,
+        createdAt: iso(j.createdAt),
+        nextAttemptAt: j.status === 'pending' ? iso(j.nextAttemptAt) : null,
+        finishedAt: j.finishedAt === null ? null : iso(j.finishedAt),
+      })),
     };
   }
 
@@ -406,8 +492,10 @@ export class Inbox {
    * Deletes finished deliveries older than `before` (keep them past GitHub's redelivery window for dedupe), then
    * the payload segment files nothing points into any more.
    */
-  prune(before: number): Promise<{ deliveries: number; segments: number }> {
-    return this.#call<{ deliveries: number; segments: number }>({ op: 'prune', before });
+  async prune(before: number): Promise<{ deliveries: number; segments: number }> {
+    const pruned = await this.#call<{ deliveries: number; segments: number }>({ op: 'prune', before });
+    if (pruned.deliveries > 0) this.#changed();
+    return pruned;
   }
 
   /**

@@ -241,14 +241,24 @@ const DELIVERY_STATUS = `(WITH RECURSIVE carried (id, status, into_id, depth) AS
 const DELIVERY_COLUMNS = `d.id, d.hook_id, d.event, d.action, d.received_at, ${DELIVERY_STATUS} AS status`;
 
 /**
- * Deliveries that may have `status` (pending or failed): those with such a job, or with a job coalesced — through any
- * number of winners — into such a job. Walked from the jobs side (jobs_due, then jobs_coalesced backwards) so a
- * listing never walks every delivery.
+ * Deliveries that may have one of `statuses` (pending or failed): those with such a job, or with a job coalesced —
+ * through any number of winners — into such a job. Walked from the jobs side (jobs_due, then jobs_coalesced
+ * backwards) so a listing never walks every delivery.
  */
-const CANDIDATES = `WITH RECURSIVE carriers (id) AS (
-    SELECT id FROM jobs WHERE status = ?1
+const CANDIDATES = (statuses: string) => `WITH RECURSIVE carriers (id) AS (
+    SELECT id FROM jobs WHERE status IN (${statuses})
     UNION SELECT j.id FROM carriers c JOIN jobs j ON j.coalesced_into = c.id)
   SELECT j.delivery_id FROM carriers c JOIN jobs j ON j.id = c.id`;
+
+/**
+ * The listing filters, as parameters ?2–?4 of every listing statement: received at or after ?2 and before ?3 (epoch
+ * ms; the whole range when not filtered, so the received_at index serves the range and the order), and a job whose
+ * image contains ?4 ('' for any).
+ */
+const LIST_FILTER = `d.received_at >= ?2 AND d.received_at < ?3 AND (?4 = '' OR EXISTS (SELECT 1 FROM jobs fj WHERE fj.delivery_id = d.id AND instr(fj.image, ?4) > 0))`;
+
+/** The image a delivery was routed for ('' when no route matched: it has no jobs); all jobs of a delivery share it. */
+const DELIVERY_IMAGE = `COALESCE((SELECT image FROM jobs ij WHERE ij.delivery_id = d.id ORDER BY ij.id LIMIT 1), '')`;
 
 export const READ_SQL = {
   exists: 'SELECT 1 FROM deliveries WHERE id = ?',
@@ -259,11 +269,19 @@ export const READ_SQL = {
   countPending: `SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'`,
   payload: 'SELECT event, payload, body, seg, seg_offset, seg_length, seg_crc FROM deliveries WHERE id = ?',
   one: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = ?`,
-  listAll: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ORDER BY d.received_at DESC LIMIT ?`,
-  listCandidates: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id IN (${CANDIDATES})) WHERE status = ?1 ORDER BY received_at DESC LIMIT ?2`,
+  // Listings: ?1 limit, ?2–?4 LIST_FILTER, ?5 status.
+  listAll: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${LIST_FILTER} ORDER BY d.received_at DESC LIMIT ?1`,
+  listCandidates: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id IN (${CANDIDATES('?5')}) AND ${LIST_FILTER})
+                   WHERE status = ?5 ORDER BY received_at DESC LIMIT ?1`,
   // Most deliveries are done: walking newest first finds `limit` of them quickly.
-  listDone: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d ORDER BY d.received_at DESC) WHERE status = 'done' LIMIT ?`,
-  jobsOf: `SELECT j.id, t.key AS target, j.image, j.tag, j.status, j.attempts, j.last_error AS lastError, j.coalesced_into AS coalescedInto
+  listDone: `SELECT * FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${LIST_FILTER} ORDER BY d.received_at DESC) WHERE status = 'done' LIMIT ?1`,
+  // Totals for the dashboard, without deriving the status of every delivery (most are done): all deliveries per
+  // image, then the status of only those that may be pending or failed (found from the jobs side, like listCandidates).
+  totalsByImage: `SELECT ${DELIVERY_IMAGE} AS image, COUNT(*) AS n FROM deliveries d GROUP BY image`,
+  openByImage: `SELECT image, status, COUNT(*) AS n FROM (SELECT ${DELIVERY_IMAGE} AS image, ${DELIVERY_STATUS} AS status FROM deliveries d
+                WHERE d.id IN (${CANDIDATES(`'pending', 'failed'`)})) WHERE status <> 'done' GROUP BY image, status`,
+  jobsOf: `SELECT j.id, t.key AS target, j.image, j.tag, j.status, j.attempts, j.last_error AS lastError, j.coalesced_into AS coalescedInto,
+                  j.created_at AS createdAt, j.next_attempt_at AS nextAttemptAt, j.finished_at AS finishedAt
            FROM jobs j JOIN targets t ON t.id = j.target_id WHERE j.delivery_id = ? ORDER BY j.id`,
 } as const;
 
