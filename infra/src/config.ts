@@ -7,6 +7,7 @@ import { DEFAULT_ARGO_ROLLOUTS_VERSION } from './argo-rollouts.ts';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
 import { loadKargoTree, type KargoTree } from './kargo-projects.ts';
 import { loadRelayRoutes, planRelayRoutes, type RelayRoutesSource } from './relay-routes.ts';
+import { DEFAULT_RELAY_IMAGE } from './relay-image.ts';
 
 /** How the chart's self-signed TLS certificates are provided. */
 export const CertManagerMode = {
@@ -85,7 +86,7 @@ export const InfraConfigSchema = z.strictObject({
   minReconciliationInterval: goDuration.default('5m0s'),
   imageCacheByTagPolicy: z.enum(['Allow', 'Forbid', 'Require', 'Force']).default('Allow'),
   enableRelay: z.boolean().default(true),
-  relayImage: z.string().regex(/^\S+[:@]\S+$/, 'must be an image reference with a tag or digest').default('ghcr.io/alkon/kargo-webhook-relay:0.1.0'),
+  relayImage: z.string().regex(/^\S+[:@]\S+$/, 'must be an image reference with a tag or digest').default(DEFAULT_RELAY_IMAGE),
   relayIngressHost: dnsSubdomain.optional(),
   relayIngressClassName: dnsSubdomain.optional(),
   // The Ingress's TLS: a kubernetes.io/tls Secret in the relay's namespace, and/or a cert-manager ClusterIssuer writing it.
