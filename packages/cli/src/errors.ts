@@ -18,13 +18,26 @@ export const CliErrorCode = {
   OutputNotReadable: 'KARGO_CLI_OUTPUT_NOT_READABLE',
   /** Writing the output tree failed; the previous tree is left as it was. */
   WriteFailed: 'KARGO_CLI_WRITE_FAILED',
+  /** No usable kubeconfig, or the cluster's API server did not answer in time (exit 2). */
+  ClusterUnreachable: 'KARGO_CLI_CLUSTER_UNREACHABLE',
+  /** The Kubernetes API answered with an error the command cannot work around (403, 404, 409, 422). */
+  KubeApi: 'KARGO_CLI_KUBE_API',
+  /** `promote`/`rollback`: no Freight carries the tag, or the Stage has none to go back to. */
+  FreightNotFound: 'KARGO_CLI_FREIGHT_NOT_FOUND',
+  /** `promote`/`rollback`: the Freight is not available to the Stage (Kargo would refuse the Promotion). */
+  FreightNotEligible: 'KARGO_CLI_FREIGHT_NOT_ELIGIBLE',
+  /** The Promotion ended Failed, Errored or Aborted, or was not finished within --timeout. */
+  PromotionFailed: 'KARGO_CLI_PROMOTION_FAILED',
   /** Anything not foreseen; always a bug worth reporting. */
   Internal: 'KARGO_CLI_INTERNAL',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
-/** Exit codes of every command: 0 ok · 1 invalid input or drift · 2 usage error. */
-export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;
+/**
+ * Exit codes of every command: 0 ok · 1 invalid input or drift · 2 usage error. The cluster commands (doctor,
+ * status, promote, rollback) also exit 2 when they cannot reach the cluster (`Unreachable`).
+ */
+export const ExitCode = { Ok: 0, Failure: 1, Usage: 2, Unreachable: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface CliErrorOptions {
@@ -49,6 +62,7 @@ export class CliError extends Error {
   }
 
   get exitCode(): ExitCode {
+    if (this.code === CliErrorCode.ClusterUnreachable) return ExitCode.Unreachable;
     return this.code === CliErrorCode.Usage ? ExitCode.Usage : ExitCode.Failure;
   }
 }

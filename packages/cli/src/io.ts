@@ -13,6 +13,8 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: TextSink;
   readonly stderr: TextSink;
+  /** Fires on Ctrl-C (SIGINT/SIGTERM in the bin): long-running commands (`status --watch`) stop cleanly. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a `run<Name>` function may use: it returns data and prints nothing. */

@@ -33,7 +33,7 @@ function examplesText(examples: RegisteredCommand['examples']): string {
 
 function buildProgram(io: Io, registry: readonly RegisteredCommand[], onAction: (command: RegisteredCommand, flags: Record<string, unknown>) => void): Command {
   const program = new Command(PROGRAM_NAME)
-    .description('Initialise, render, validate, graph and simulate Kargo promotion pipelines from one typed kargo-env.yaml.')
+    .description('Initialise, render, validate, graph and simulate Kargo promotion pipelines from one typed kargo-env.yaml; check, watch and promote them on the cluster.')
     .version(version(), '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help')
     .helpCommand(false)
@@ -50,10 +50,12 @@ function buildProgram(io: Io, registry: readonly RegisteredCommand[], onAction: 
     [`${PROGRAM_NAME} graph`, 'draw the promotion graph as Mermaid (also DOT and SVG)'],
     [`${PROGRAM_NAME} simulate --push 1.8.4@0m`, 'replay a push through the pipeline: what promotes where, and when'],
     [`${PROGRAM_NAME} rehearse --repo . --tag 1.8.4`, "run every Stage's Git promotion steps against a scratch copy of the repository"],
+    [`${PROGRAM_NAME} doctor`, 'check the cluster (current kubeconfig context) for everything the pipeline needs'],
+    [`${PROGRAM_NAME} promote --env prod --tag 1.8.4`, 'promote 1.8.4 to prod and follow the Promotion to its end'],
   ];
   program.addHelpText(
     'after',
-    `${examplesText(overview)}\nExit codes: 0 ok · 1 invalid input or drift · 2 usage error. NO_COLOR disables colour.\n`,
+    `${examplesText(overview)}\nExit codes: 0 ok · 1 invalid input or drift · 2 usage error (or, for cluster commands, cluster unreachable). NO_COLOR disables colour.\n`,
   );
 
   for (const spec of registry) {
