@@ -423,16 +423,26 @@ async function relayChecks(client: KubeClient): Promise<Check[]> {
   const id = 'relay';
   const title = 'webhook relay';
   return guarded(id, title, async () => {
-    const list = await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'deployments' }), { labelSelector: 'app.kubernetes.io/name=webhook-relay' });
-    const relay = list.items[0];
-    if (relay === undefined) return fail(id, title, ['no Deployment labelled app.kubernetes.io/name=webhook-relay: GitHub pushes reach Kargo only by polling (5 minutes at best)'], 'infra: pulumi config set enableRelay true && pulumi up (or set relay.enabled: false in kargo-env.yaml)');
+    // infra/ and render run the relay as a StatefulSet (relay-workload.ts); installs from before that ran a Deployment.
+    const selector = { labelSelector: 'app.kubernetes.io/name=webhook-relay' };
+    let kind = 'statefulset';
+    let relay = (await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'statefulsets' }), selector)).items[0];
+    if (relay === undefined) {
+      kind = 'deploy';
+      relay = (await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'deployments' }), selector)).items[0];
+    }
+    if (relay === undefined) return fail(id, title, ['no StatefulSet (or Deployment) labelled app.kubernetes.io/name=webhook-relay: GitHub pushes reach Kargo only by polling (5 minutes at best)'], 'infra: pulumi config set enableRelay true && pulumi up (or set relay.enabled: false in kargo-env.yaml)');
+    const ns = relay.metadata.namespace;
     const evidence = [readyText(relay)];
-    if (!ready(relay)) return fail(id, title, evidence, `kubectl -n ${relay.metadata.namespace} describe deploy/${relay.metadata.name}; kubectl -n ${relay.metadata.namespace} logs deploy/${relay.metadata.name}`);
-    const proxy = `/api/v1/namespaces/${relay.metadata.namespace}/services/${relay.metadata.name}:http/proxy`;
+    if (!ready(relay)) return fail(id, title, evidence, `kubectl -n ${ns} describe ${kind}/${relay.metadata.name}; kubectl -n ${ns} logs ${kind}/${relay.metadata.name}`);
+    // The Service GitHub reaches, not the StatefulSet's headless one (clusterIP None), which the proxy cannot use.
+    const services = await client.list<KubeObject & { spec?: { clusterIP?: string } }>(`/api/v1/namespaces/${ns}/services`, selector).catch(() => undefined);
+    const service = services?.items.find((svc) => svc.spec?.clusterIP !== 'None')?.metadata.name ?? relay.metadata.name;
+    const proxy = `/api/v1/namespaces/${ns}/services/${service}:http/proxy`;
     const readyz = await client.text(`${proxy}/readyz`);
-    if (readyz.status === 403) return warn(id, title, [...evidence, `/readyz not checked: the service proxy is forbidden (needs get on services/proxy in ${relay.metadata.namespace})`]);
+    if (readyz.status === 403) return warn(id, title, [...evidence, `/readyz not checked: the service proxy is forbidden (needs get on services/proxy in ${ns})`]);
     evidence.push(`/readyz through the API server's service proxy: HTTP ${readyz.status}${readyz.status === 200 ? '' : ` ${readyz.body.slice(0, 160).trim()}`}`);
-    if (readyz.status !== 200) return fail(id, title, evidence, `kubectl -n ${relay.metadata.namespace} logs deploy/${relay.metadata.name} (the inbox volume or the routes file)`);
+    if (readyz.status !== 200) return fail(id, title, evidence, `kubectl -n ${ns} logs ${kind}/${relay.metadata.name} (the inbox volume or the routes file)`);
     const metrics = await client.text(`${proxy}/metrics`);
     if (metrics.status === 200) {
       const m = parseRelayMetrics(metrics.body);

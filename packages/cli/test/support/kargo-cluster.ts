@@ -111,7 +111,8 @@ export function kargoCluster(server: FakeKube, options: ClusterOptions = {}): Fr
   server.put(deployment('argo-rollouts', 'argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' }, 'quay.io/argoproj/argo-rollouts:v1.9.1'));
   server.put(deployment('argocd', 'argocd-application-controller', { 'app.kubernetes.io/name': 'argocd-application-controller' }, 'quay.io/argoproj/argocd:v3.5.1', 1, 'StatefulSet'));
   const relayLabels = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': 'kargo-webhook-relay', 'app.kubernetes.io/part-of': 'kargo-env' };
-  server.put(deployment('kargo-ns', 'kargo-webhook-relay', relayLabels, 'ghcr.io/alkon/kargo-webhook-relay:0.1.0'));
+  server.put(deployment('kargo-ns', 'kargo-webhook-relay', relayLabels, 'ghcr.io/alkon/kargo-webhook-relay:0.1.0', 1, 'StatefulSet'));
+  server.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kargo-webhook-relay-headless', namespace: 'kargo-ns', labels: relayLabels }, spec: { type: 'ClusterIP', clusterIP: 'None', selector: relayLabels, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] } });
   server.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kargo-webhook-relay', namespace: 'kargo-ns', labels: relayLabels }, spec: { type: 'ClusterIP', selector: relayLabels, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] } });
   server.proxies.set('kargo-ns/kargo-webhook-relay:http', (path) =>
     path === '/readyz'
