@@ -111,6 +111,20 @@ describe('doctor finds what is wrong', () => {
     expect(c.evidence.join('\n')).toContain('next: 1.8.5 soaking in dev: 12m left (then auto-promotes)');
   });
 
+  it('a promotion waiting for a deployment window: ⚠ with Argo CD\'s message (controller/sync.go keeps the sync Running)', async () => {
+    kargoCluster(server);
+    const stage = server.get('kargo.akuity.io', 'stages', 'flask-app', 'prod')!;
+    const f184 = (server.list('kargo.akuity.io', 'freights', 'flask-app') as { metadata: { name: string }; alias?: string; spec?: unknown }[]).find((f) => JSON.stringify(f).includes('"1.8.4"'))!;
+    server.put({ ...stage, status: { ...(stage['status'] as object), currentPromotion: { name: 'prod.01jz.deadbee', freight: { name: f184.metadata.name, origin: { kind: 'Warehouse', name: 'flask-app' }, images: [{ repoURL: 'ghcr.io/alkon/flask-app', tag: '1.8.4' }] } } } });
+    const app = server.list('argoproj.io', 'applications', undefined).find((a) => a.metadata.annotations?.['kargo.akuity.io/authorized-stage'] === 'flask-app:prod')!;
+    server.put({ ...app, status: { ...(app['status'] as object), operationState: { phase: 'Running', message: 'Sync operation blocked by sync window', startedAt: new Date().toISOString(), operation: { sync: {} } } } });
+    const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());
+    const c = check(report.checks, 'stage.flask-app.prod');
+    expect(c.status).toBe('warn');
+    expect(c.evidence.at(-1)).toBe(`waiting for a deployment window: Application ${app.metadata.name} — Argo CD: Sync operation blocked by sync window`);
+    expect(c.fix).toMatch(/deploys when the window opens/);
+  });
+
   it('failed verification: ✗ with the AnalysisRun message', async () => {
     kargoCluster(server, { failedVerification: true });
     const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());

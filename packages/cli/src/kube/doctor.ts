@@ -393,8 +393,36 @@ async function stageCheck(client: KubeClient, view: StageView): Promise<Check> {
   }
   if (view.health === 'Unhealthy') return fail(id, title, evidence, `check the Argo CD Application of ${view.env}: argocd app get <app> (the Stage compares the synced revision with the one its last promotion pinned)`);
   if (view.holds.length > 0) return warn(id, title, evidence, view.holds.find((h) => h.resume !== undefined)?.resume ?? 'promote the newest Freight again to resume auto-promotion');
+  if (view.currentPromotion !== undefined) {
+    const blocked = await windowBlockedApplications(client, view);
+    if (blocked.length > 0) {
+      return warn(id, title, [...evidence, ...blocked.map((b) => `waiting for a deployment window: Application ${b.name} — Argo CD: ${b.message}`)], `nothing to fix: it deploys when the window opens (argocd-update's retry.timeout covers the longest closed stretch); kargo-env simulate --start <now> shows when`);
+    }
+  }
   if (view.health === 'Progressing' || view.health === 'Unknown') return warn(id, title, evidence);
   return ok(id, title, evidence);
+}
+
+type ApplicationObject = KubeObject & { status?: { operationState?: { phase?: string; message?: string } } };
+
+/**
+ * The Stage's Applications (the ones whose kargo.akuity.io/authorized-stage annotation names it, as argocd-update
+ * requires) whose sync operation Argo CD keeps Running because a sync window denies it: Argo CD v3.5
+ * controller/sync.go leaves the operation Running with the message "Sync operation blocked by sync window", and
+ * Kargo's argocd-update waits on it.
+ */
+async function windowBlockedApplications(client: KubeClient, view: StageView): Promise<{ name: string; message: string }[]> {
+  let apps: readonly ApplicationObject[];
+  try {
+    apps = (await client.list<ApplicationObject>(resourcePath({ group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' }))).items;
+  } catch (error) {
+    if (error instanceof KubeApiError) return [];
+    throw error;
+  }
+  return apps
+    .filter((a) => a.metadata.annotations?.['kargo.akuity.io/authorized-stage'] === `${view.project}:${view.env}`)
+    .filter((a) => a.status?.operationState?.phase === 'Running' && /sync window/i.test(a.status.operationState.message ?? ''))
+    .map((a) => ({ name: a.metadata.name ?? '', message: a.status?.operationState?.message ?? '' }));
 }
 
 interface PromText {
