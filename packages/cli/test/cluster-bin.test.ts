@@ -90,7 +90,7 @@ describe('kargo-env doctor / status / promote / rollback (built bin)', () => {
     const lines = table.stdout.split('\n');
     expect(lines[1]).toMatch(/^ENV +TAG +MODE +HEALTH +LAST PROMOTION +NEXT$/);
     expect(lines[2]).toMatch(/^dev +1\.8\.5 +auto +Healthy +1\.8\.5 Succeeded 18m ago +up to date$/);
-    expect(lines[3]).toMatch(/^staging +1\.8\.4 +auto +Healthy +1\.8\.4 Succeeded 10m ago +1\.8\.5 soaking in dev: 12m left \(then auto-promotes\) \(at \d\d:\d\d UTC\)$/);
+    expect(lines[3]).toMatch(/^staging +1\.8\.4 +auto +Healthy +1\.8\.4 Succeeded 10m ago +1\.8\.5 soaking in dev: 12m left \(auto-promotes in 12m–17m, on the Stage's next requeue\) \(at \d\d:\d\d UTC\)$/);
     expect(lines[4]).toMatch(/^prod +1\.8\.3 +manual +Healthy +1\.8\.3 Succeeded 2h ago +1\.8\.4 is ready: kargo-env promote --env prod --tag 1\.8\.4$/);
     // The watch: once the first table is out, change prod's health; once the second is out, Ctrl-C (exit 0).
     let changed = false;

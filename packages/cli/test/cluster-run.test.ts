@@ -108,7 +108,7 @@ describe('doctor finds what is wrong', () => {
     const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());
     const c = check(report.checks, 'stage.flask-app.staging');
     expect(c.status).toBe('ok');
-    expect(c.evidence.join('\n')).toContain('next: 1.8.5 soaking in dev: 12m left (then auto-promotes)');
+    expect(c.evidence.join('\n')).toContain("next: 1.8.5 soaking in dev: 12m left (auto-promotes in 12m–17m, on the Stage's next requeue)");
   });
 
   it('a promotion waiting for a deployment window: ⚠ with Argo CD\'s message (controller/sync.go keeps the sync Running)', async () => {

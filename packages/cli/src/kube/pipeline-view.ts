@@ -16,6 +16,9 @@ import {
   type VerificationInfo,
 } from './kargo.ts';
 
+/** Kargo's Stage requeue interval (pkg/controller/stages/regular_stages.go, v1.11.2): 5 minutes. */
+const STAGE_REQUEUE_MS = 5 * 60_000;
+
 export interface HoldView {
   readonly origin: string;
   readonly freight: string;
@@ -128,7 +131,11 @@ function nextStep(stage: Stage, env: PipelineEnvironment, freight: readonly Frei
     const soaking = a.gaps.filter((g) => g.soaking && g.soakRemainingMs !== undefined).sort((x, y) => (x.soakRemainingMs ?? 0) - (y.soakRemainingMs ?? 0))[0];
     if (soaking !== undefined) {
       const at = new Date(now + (soaking.soakRemainingMs ?? 0)).toISOString();
-      return { kind: 'soak', text: `${tag} soaking in ${soaking.stage}: ${humanDuration(soaking.soakRemainingMs ?? 0)} left (${env.promotion.auto ? 'then auto-promotes' : 'then needs a promotion'})`, at, tag };
+      const left = soaking.soakRemainingMs ?? 0;
+      // Kargo notices a soak's end on the Stage's next reconcile, so auto-promotion follows within one requeue
+      // interval of it (the same rule simulate applies: STAGE_REQUEUE_MINUTES in @kargo/render).
+      const then = env.promotion.auto ? `auto-promotes in ${humanDuration(left)}–${humanDuration(left + STAGE_REQUEUE_MS)}, on the Stage's next requeue` : 'then needs a promotion';
+      return { kind: 'soak', text: `${tag} soaking in ${soaking.stage}: ${humanDuration(left)} left (${then})`, at, tag };
     }
     if (a.gaps.some((g) => !g.verified && f.status?.currentlyIn?.[g.stage] !== undefined)) {
       const where = a.gaps.find((g) => !g.verified && f.status?.currentlyIn?.[g.stage] !== undefined)?.stage ?? '';
