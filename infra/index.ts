@@ -84,6 +84,7 @@ function build(c: InfraConfig, s: InfraSecrets, tree: KargoTree, routes: RelayRo
             ingressNamespaceSelector: c.relayIngressNamespaceSelector,
             monitoringNamespaceSelector: c.relayMonitoringNamespaceSelector,
             apiServerCidrs: c.relayApiServerCidrs,
+            apiServerProxyCidrs: c.relayApiServerProxyCidrs,
           },
           sweeper:
             s.relayGithubToken === undefined || c.relayGithubHookId === undefined

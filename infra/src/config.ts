@@ -96,6 +96,9 @@ export const InfraConfigSchema = z.strictObject({
   relayIngressNamespaceSelector: namespaceSelector.prefault('ingress-nginx'),
   relayMonitoringNamespaceSelector: namespaceSelector.prefault('monitoring'),
   relayApiServerCidrs: cidrList.prefault('0.0.0.0/0'),
+  // Where the API server's pods/services proxy dials the relay from (kargo-env doctor reads /readyz and /metrics
+  // through it). No default: a wide ingress default would open every path of the relay to any address.
+  relayApiServerProxyCidrs: cidrList.optional(),
   // The sweeper's GitHub hook (with the secret relayGithubToken): its numeric id, and its repository or organisation.
   relayGithubHookId: z.string().regex(/^\d+$/, 'must be the numeric hook id').optional(),
   relayGithubHookRepo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/repo').optional(),
@@ -217,6 +220,7 @@ const KEYS: Record<keyof InfraConfig, Kind> = {
   relayIngressNamespaceSelector: 'string',
   relayMonitoringNamespaceSelector: 'string',
   relayApiServerCidrs: 'string',
+  relayApiServerProxyCidrs: 'string',
   relayGithubHookId: 'string',
   relayGithubHookRepo: 'string',
   relayGithubHookOrg: 'string',

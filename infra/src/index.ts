@@ -30,6 +30,7 @@ export {
 export {
   GIT_CREDENTIALS_SECRET,
   GIT_CRED_TYPE_LABEL,
+  GIT_REPO_URL_ANNOTATION,
   KargoProjects,
   loadKargoTree,
   missingGitCredentialsWarning,

@@ -22,6 +22,15 @@ export const PROJECT_NAMESPACE_LABEL = 'kargo.akuity.io/project';
 export const GIT_CRED_TYPE_LABEL = 'kargo.akuity.io/cred-type';
 /** Name of the Git credentials Secret in each Project namespace. */
 export const GIT_CREDENTIALS_SECRET = 'kargo-git-credentials';
+/**
+ * Annotation naming, in a Git credentials Secret's metadata, the repository its `repoURL` holds. `kargo-env doctor`
+ * lists Secrets as metadata only and never reads their data, so this is how it tells which repository a credential
+ * serves. It changes nothing for Kargo v1.11.2: pkg/credentials/kubernetes/database.go `getCredentialsSecret` matches
+ * on `data.repoURL` alone and hands the Secret's annotations to the credential providers as `Request.Metadata`,
+ * where the only key any provider reads is `kargo.akuity.io/github-token-scopes` (pkg/credentials/github/app.go);
+ * none interprets a `kargo-env.dev/` key.
+ */
+export const GIT_REPO_URL_ANNOTATION = 'kargo-env.dev/repo-url';
 
 /** A Stage of the rendered tree, as far as Git credentials matter. */
 export interface RenderedStage {
@@ -137,7 +146,7 @@ export interface KargoProjectsArgs {
 /**
  * Per Project: the namespace, labelled `kargo.akuity.io/project: "true"` (Kargo then adopts it instead of refusing
  * the Project), and with `gitCredentials` the Secret labelled `kargo.akuity.io/cred-type: git` holding `repoURL`
- * and the credential keys, after its namespace.
+ * and the credential keys (and annotated with the repoURL, `GIT_REPO_URL_ANNOTATION`), after its namespace.
  */
 export class KargoProjects extends pulumi.ComponentResource {
   /** The namespace resource of each Project (absent with createNamespaces=false). */
@@ -168,7 +177,13 @@ export class KargoProjects extends pulumi.ComponentResource {
           new k8s.core.v1.Secret(
             `${name}-git-credentials-${project}`,
             {
-              metadata: { name: GIT_CREDENTIALS_SECRET, namespace: ns === undefined ? project : ns.metadata.name, labels: { [GIT_CRED_TYPE_LABEL]: 'git' } },
+              metadata: {
+                name: GIT_CREDENTIALS_SECRET,
+                namespace: ns === undefined ? project : ns.metadata.name,
+                labels: { [GIT_CRED_TYPE_LABEL]: 'git' },
+                // The same repoURL as the data, readable without reading the data (kargo-env doctor).
+                annotations: { [GIT_REPO_URL_ANNOTATION]: args.gitRepoURL },
+              },
               type: 'Opaque',
               stringData: {
                 repoURL: args.gitRepoURL,

@@ -123,7 +123,21 @@ describe('the relay NetworkPolicy', () => {
     });
   });
 
+  test('relayApiServerProxyCidrs admits the API server proxy (kargo-env doctor, kubectl get --raw …/proxy/readyz) to the HTTP port; absent without it', async () => {
+    const without = await enabled();
+    expect(policy(without).ingress).toEqual(DEFAULT_INGRESS);
+    const run = await enabled({ relayApiServerProxyCidrs: '172.18.0.2/32, fd00:10::/64' });
+    expect(policy(run)).toEqual({
+      podSelector: POD_SELECTOR,
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [...DEFAULT_INGRESS, { from: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: 'fd00:10::/64' } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+      // The egress is unchanged: the proxy's addresses open nothing outward.
+      egress: [DNS, API_SERVER('0.0.0.0/0')],
+    });
+  });
+
   test.each([
+    [{ relayApiServerProxyCidrs: '172.18.0.2/32, 172.18.0.3' }, 'relayApiServerProxyCidrs'],
     [{ relayIngressNamespaceSelector: 'Ingress_NS' }, 'relayIngressNamespaceSelector: must be a namespace name or labels key=value[,key=value]'],
     [{ relayMonitoringNamespaceSelector: 'a=b=c' }, 'relayMonitoringNamespaceSelector: must be a namespace name'],
     [{ relayApiServerCidrs: '10.0.0.1' }, 'relayApiServerCidrs'],

@@ -7,6 +7,7 @@ import { checkArgoCdApplicationsCrd } from '../src/argo-cd.ts';
 import { DEFAULT_ARGO_ROLLOUTS_VERSION } from '../src/argo-rollouts.ts';
 import { checkGitCredentials } from '../src/config.ts';
 import { InfraErrorCode } from '../src/errors.ts';
+import { GIT_REPO_URL_ANNOTATION } from '../src/kargo-projects.ts';
 import { isSecretWire, MOCK_ARGOCD_APPLICATIONS_CRD, parentName, plainStrings, runProgram, type Loose, type ProgramRun, type Registration } from './harness.ts';
 
 const T = {
@@ -172,7 +173,7 @@ describe('gitCredentials', () => {
     expect(secret?.inputs).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'kargo-git-credentials', namespace: 'flask-app', labels: { 'kargo.akuity.io/cred-type': 'git' } },
+      metadata: { name: 'kargo-git-credentials', namespace: 'flask-app', labels: { 'kargo.akuity.io/cred-type': 'git' }, annotations: { 'kargo-env.dev/repo-url': GIT_URL } },
       type: 'Opaque',
       stringData: { repoURL: GIT_URL, username: 'kargo-bot', password: TOKEN },
     });
@@ -195,6 +196,19 @@ describe('gitCredentials', () => {
       expect(plain.includes('kargo-bot'), `${r.type} ${r.name}`).toBe(false);
     }
     expect(JSON.stringify(run.outputs)).not.toContain(TOKEN);
+  });
+
+  test('the Secret names its repoURL in the annotation kargo-env doctor reads, in plain metadata, whatever gitRepoURL is', async () => {
+    const url = 'https://github.com/acme/gitops.git';
+    const run = await withCreds(BASIC, { gitRepoURL: url });
+    const secret = gitSecrets(run)[0]!;
+    const metadata = secret.inputs.metadata as Loose;
+    expect(GIT_REPO_URL_ANNOTATION).toBe('kargo-env.dev/repo-url');
+    expect(metadata.annotations).toEqual({ [GIT_REPO_URL_ANNOTATION]: url });
+    expect(metadata.annotations[GIT_REPO_URL_ANNOTATION]).toBe((secret.inputs.stringData as Loose).repoURL);
+    // Doctor lists Secrets as metadata only: the annotation must not be wrapped as a secret like stringData is.
+    expect(isSecretWire((secret.wire as Loose).metadata)).toBe(false);
+    expect(plainStrings((secret.wire as Loose).metadata)).toContain(url);
   });
 
   test('a GitHub App: the keys Kargo reads, numeric IDs as strings', async () => {

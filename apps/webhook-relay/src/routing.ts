@@ -14,6 +14,7 @@ import type { PackageEvent } from './github.ts';
 import type { NewJob } from './inbox/inbox.ts';
 
 export interface MatchResult {
+  /** One per target; each job's `image` is the matched route's key, normalizeImageRepoUrl(route.image). */
   readonly jobs: NewJob[];
   /** Target labels safe to show GitHub (no receiver paths). */
   readonly matched: string[];

@@ -1,6 +1,8 @@
 // The POST /webhooks/github contract through app.inject(): statuses, bodies, and that bad input forwards nothing.
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../src/github.ts';
+import { createMetrics } from '../src/plugins/metrics.ts';
 import { build, delivery, SECRET, type Built } from './helper.ts';
 import { ghcrPackage, ghcrPackageJson, GHCR_IMAGE, npmPackageJson, ping, type PingDelivery } from './github-payloads.ts';
 
@@ -213,6 +215,103 @@ describe('dedupe and load', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('relay_deliveries_rejected_total{reason="overloaded"} 1');
     expect(metrics.body).toContain('relay_inbox_pending_jobs 2');
+  });
+});
+
+/** The samples of one metric family in a Prometheus text exposition. */
+function samples(text: string, name: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+describe('last push per route (what kargo-env doctor compares with the Warehouse)', () => {
+  // Two routes: the fixture image, and one whose configured spelling normalises to lower case with a tag rule.
+  const routes = {
+    routes: [
+      { image: GHCR_IMAGE, forwardUntagged: true, targets: [{ log: {} }] },
+      { image: 'GHCR.io/Acme/Worker', tags: { strategy: 'SemVer' as const, constraint: '^1.0.0' }, targets: [{ log: {} }] },
+    ],
+  };
+
+  async function listening() {
+    const app = await relay({ RELAY_COALESCE_WINDOW_MS: '60000' }, routes);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return {
+      async push(d: { headers: Record<string, string>; body: string }): Promise<number> {
+        const res = await fetch(`${base}/webhooks/github`, { method: 'POST', headers: d.headers, body: d.body, signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        return res.status;
+      },
+      async metrics(): Promise<string> {
+        const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) });
+        expect(res.status).toBe(200);
+        return res.text();
+      },
+    };
+  }
+
+  it('keeps one info series per route image over 200 signed pushes with 200 tags: the last one, with its receive time', async () => {
+    const relayHttp = await listening();
+    const empty = await relayHttp.metrics();
+    // Declared from the start, with no series until a push is stored.
+    expect(empty).toContain('# TYPE relay_route_last_push_timestamp_seconds gauge');
+    expect(empty).toContain('# TYPE relay_route_last_push_info gauge');
+    expect(samples(empty, 'relay_route_last_push_info')).toEqual([]);
+
+    const started = Date.now();
+    for (let i = 0; i < 200; i++) {
+      expect(await relayHttp.push(delivery('package', ghcrPackage({ tag: `1.0.${i}` })))).toBe(202);
+    }
+    const finished = Date.now();
+    const text = await relayHttp.metrics();
+    expect(samples(text, 'relay_route_last_push_info')).toEqual([`relay_route_last_push_info{image="${GHCR_IMAGE}",tag="1.0.199"} 1`]);
+    const stamps = samples(text, 'relay_route_last_push_timestamp_seconds');
+    expect(stamps).toHaveLength(1);
+    const [, image, value] = /^relay_route_last_push_timestamp_seconds\{image="([^"]+)"\} (\S+)$/.exec(stamps[0]!) ?? [];
+    expect(image).toBe(GHCR_IMAGE);
+    expect(Number(value) * 1000).toBeGreaterThanOrEqual(started);
+    expect(Number(value) * 1000).toBeLessThanOrEqual(finished);
+    expect(built!.app.inbox.pendingJobs).toBe(200);
+  });
+
+  it('is set only by stored, tagged pushes a route matched, under the route image as the Router keys it', async () => {
+    const relayHttp = await listening();
+    const first = delivery('package', ghcrPackage({ tag: '2.0.0' }));
+    expect(await relayHttp.push(first)).toBe(202);
+    const info = (text: string) => samples(text, 'relay_route_last_push_info');
+    const firstText = await relayHttp.metrics();
+    const settled = info(firstText);
+    const stamp = samples(firstText, 'relay_route_last_push_timestamp_seconds');
+    expect(settled).toEqual([`relay_route_last_push_info{image="${GHCR_IMAGE}",tag="2.0.0"} 1`]);
+
+    // 200 signed pushes of images no route names: matched nothing, so no series, whatever the image.
+    for (let i = 0; i < 200; i++) {
+      expect(await relayHttp.push(delivery('package', ghcrPackage({ image: `ghcr.io/acme/unrouted-${i}`, tag: `1.0.${i}` })))).toBe(202);
+    }
+    // An untagged manifest the route forwards, a tag its rules reject, a redelivery of an older push, a tag no
+    // registry could have (300 characters): none of them is the newest tag.
+    expect(await relayHttp.push(delivery('package', ghcrPackage({ tag: '' })))).toBe(202);
+    expect(await relayHttp.push(delivery('package', ghcrPackage({ image: 'ghcr.io/acme/worker', tag: '2.0.0' })))).toBe(202);
+    expect(await relayHttp.push(first)).toBe(200);
+    expect(await relayHttp.push(delivery('package', ghcrPackage({ tag: 'x'.repeat(300) })))).toBe(202);
+    const text = await relayHttp.metrics();
+    expect(info(text)).toEqual(settled);
+    expect(samples(text, 'relay_route_last_push_timestamp_seconds')).toEqual(stamp);
+    expect(text).not.toContain('unrouted');
+
+    // The second route's series are named by its normalised image, not the configured spelling.
+    expect(await relayHttp.push(delivery('package', ghcrPackage({ image: 'ghcr.io/Acme/Worker', tag: '1.4.0' })))).toBe(202);
+    expect(info(await relayHttp.metrics())).toEqual([...settled, 'relay_route_last_push_info{image="ghcr.io/acme/worker",tag="1.4.0"} 1']);
+  });
+
+  it('keeps the push received last when an older delivery is recorded after it', async () => {
+    const metrics = createMetrics();
+    metrics.recordPush(GHCR_IMAGE, '1.1.0', 2_000_000);
+    metrics.recordPush(GHCR_IMAGE, '1.0.0', 1_000_000);
+    metrics.recordPush(GHCR_IMAGE, '', 3_000_000);
+    const series = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [v.labels, v.value]);
+    expect(await series('relay_route_last_push_info')).toEqual([[{ image: GHCR_IMAGE, tag: '1.1.0' }, 1]]);
+    expect(await series('relay_route_last_push_timestamp_seconds')).toEqual([[{ image: GHCR_IMAGE }, 2_000]]);
   });
 });
 

@@ -232,6 +232,21 @@ describe('relayWorkloadObjects', () => {
     for (const m of ms) expect(() => new models[m.kind]!(m).validate(), m.kind).not.toThrow();
   });
 
+  test('NetworkPolicy: apiServerProxyCidrs admit the API server proxy to the HTTP port; no such rule by default', () => {
+    // The pods/services proxy (`kubectl get --raw …/proxy/readyz`, kargo-env doctor) dials the pod from the control
+    // plane's addresses; k8s.io/apimachinery pkg/util/proxy/transport.go turns the dropped dial into a 503.
+    const HTTP = [{ protocol: 'TCP', port: 8080 }];
+    const np = policy({ ...base, network: { apiServerProxyCidrs: ['172.18.0.2/32', 'fd00:10::/64'] } });
+    expect(np.spec.ingress).toEqual([FROM('ingress-nginx'), FROM('monitoring'), { from: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: 'fd00:10::/64' } }], ports: HTTP }]);
+    expect(() => new NetworkPolicy(np).validate()).not.toThrow();
+    // Unset or empty: only the ingress controller and monitoring, and never an address block on ingress.
+    for (const props of [base, { ...base, network: { apiServerProxyCidrs: [] } }]) {
+      const ingress = policy(props).spec.ingress;
+      expect(ingress).toEqual([FROM('ingress-nginx'), FROM('monitoring')]);
+      expect(JSON.stringify(ingress)).not.toContain('ipBlock');
+    }
+  });
+
   test('the committed kargo/relay/routes.yaml is accepted and routes RBAC to its Project namespace', () => {
     const committed = readFileSync(resolve(import.meta.dirname, '../../../kargo/relay/routes.yaml'), 'utf8');
     const roles = byKind(relayWorkloadObjects({ ...base, routesYaml: committed }), 'Role');
@@ -252,6 +267,7 @@ describe('relayWorkloadObjects', () => {
     [{ network: { monitoringNamespaceSelector: { 'bad key!': 'x' } } }, 'network.monitoringNamespaceSelector needs at least one label, each a valid label key and value (not bad key!=x)'],
     [{ network: { apiServerCidrs: [] } }, 'network.apiServerCidrs needs at least one CIDR'],
     [{ network: { apiServerCidrs: ['10.0.0.1'] } }, '"10.0.0.1" is not one'],
+    [{ network: { apiServerProxyCidrs: ['172.18.0.2/32', '172.18.0.3'] } }, 'network.apiServerProxyCidrs[1] "172.18.0.3" is not a CIDR'],
     [{ sweeper: { hookId: 'abc', repo: 'a/b' } }, 'sweeper.hookId "abc"'],
     [{ sweeper: { hookId: '1' } }, 'sweeper needs exactly one of repo (owner/repo) or org'],
     [{ sweeper: { hookId: '1', repo: 'a/b', org: 'a' } }, 'sweeper needs exactly one of'],

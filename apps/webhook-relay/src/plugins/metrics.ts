@@ -30,6 +30,12 @@ export function eventLabel(event: string): EventLabel {
   return (EVENT_LABELS as readonly string[]).includes(event) && event !== 'other' ? (event as EventLabel) : 'other';
 }
 
+/**
+ * A tag as the OCI distribution spec defines it. Only such tags become a label value (GHCR sends no other), so a
+ * signed body cannot put up to a megabyte into a series.
+ */
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
 export function createMetrics() {
   const registry = new Registry();
   /** Read at scrape time; the inbox plugin points them at the inbox. */
@@ -55,6 +61,23 @@ export function createMetrics() {
     accepted.inc({ event }, 0);
   }
   for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
+  // The newest push per route image, for `kargo-env doctor` to compare with the Warehouse's newest Freight. Label
+  // values: `image` is a configured route's image as the Router keys it (normalizeImageRepoUrl(route.image)) and each
+  // image has at most one `tag` series, so the series are bounded by the routes file whatever clients send.
+  const lastPushTimestamp = new Gauge<'image'>({
+    name: 'relay_route_last_push_timestamp_seconds',
+    help: "Unix time this replica stored the newest tagged push matching the route's image (normalised, as routes are keyed); absent until one since it started. kargo-env doctor compares it, the max over replicas, with the Warehouse's newest Freight.",
+    labelNames: ['image'] as const,
+    registers: [registry],
+  });
+  const lastPushInfo = new Gauge<'image' | 'tag'>({
+    name: 'relay_route_last_push_info',
+    help: "1 for the tag of the newest tagged push this replica stored for the route's image (one series per image). kargo-env doctor compares it with the Warehouse's newest Freight.",
+    labelNames: ['image', 'tag'] as const,
+    registers: [registry],
+  });
+  /** Route image → its newest stored push on this replica. */
+  const lastPush = new Map<string, { tag: string; receivedAt: number }>();
   const ignored = new Counter<'kind'>({ name: 'relay_deliveries_ignored_total', help: 'Well-signed deliveries acknowledged without forwarding, by kind (ping, event).', labelNames: ['kind'] as const, registers: [registry] });
   for (const kind of ['ping', 'event']) ignored.inc({ kind }, 0);
   return {
@@ -68,6 +91,21 @@ export function createMetrics() {
       rejected.inc({ reason });
     },
     ignored,
+    /**
+     * Records a stored, tagged delivery that matched a route (an empty or non-OCI tag records nothing). `image` must
+     * be the route's image as the Router keys it (never the URL a client sent), so the series stay bounded by the
+     * routes file. `receivedAt` (ms) orders pushes: a delivery whose commit finishes after a newer one's does not
+     * replace it.
+     */
+    recordPush(image: string, tag: string, receivedAt: number): void {
+      if (!OCI_TAG.test(tag)) return;
+      const previous = lastPush.get(image);
+      if (previous !== undefined && previous.receivedAt > receivedAt) return;
+      if (previous !== undefined && previous.tag !== tag) lastPushInfo.remove({ image, tag: previous.tag });
+      lastPush.set(image, { tag, receivedAt });
+      lastPushInfo.set({ image, tag }, 1);
+      lastPushTimestamp.set({ image }, receivedAt / 1000);
+    },
     duplicates: new Counter({ name: 'relay_deliveries_duplicate_total', help: 'Deliveries whose X-GitHub-Delivery was already stored.', registers: [registry] }),
     forwards: new Counter({
       name: 'relay_forwards_total',

@@ -218,12 +218,13 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
         metrics.reject('overloaded');
         throw new RelayError(RelayErrorCode.Overloaded, 'inbox is full; retry later', { statusCode: 503, retryAfter: 30 });
       }
+      const receivedAt = Date.now();
       const stored = await inbox.accept({
         id: delivery,
         hookId: request.headers['x-github-hook-id'],
         event,
         action: what.action,
-        receivedAt: Date.now(),
+        receivedAt,
         // The raw bytes are the JSON for JSON hooks; form hooks store the decoded payload field.
         payload: formPayload ?? raw,
         jobs: match.jobs,
@@ -234,6 +235,9 @@ export default function webhookRoutes(app: FastifyInstance, { config }: { config
         return reply.code(200).send({ duplicate: true, delivery });
       }
       metrics.accepted.inc({ event: eventLabel(event) });
+      // Jobs carry the route's image as the Router keys it, never the URL the client sent: series stay per route.
+      const routed = match.jobs[0];
+      if (routed !== undefined && what.tag !== '') metrics.recordPush(routed.image, what.tag, receivedAt);
       const elapsedMs = reply.elapsedTime;
       metrics.ackLatency.observe(elapsedMs / 1000);
       log.info({ delivery, event, hookId, status: 202, image: what.imageUrl, tag: what.tag, matched: match.matched, reason: match.reason, ms: Math.round(elapsedMs * 10) / 10 }, 'stored');

@@ -106,6 +106,17 @@ export interface RelayNetworkProps {
    * so the ClusterIP would not match. @default `["0.0.0.0/0"]` (any address, those two ports only)
    */
   readonly apiServerCidrs?: readonly string[];
+  /**
+   * CIDRs the API server's proxy dials pods from (`kubectl get --raw
+   * /api/v1/namespaces/<ns>/services/<name>:http/proxy/readyz`, the pods and services proxy `kargo-env doctor` reads
+   * `/readyz` and `/metrics` through): the control plane nodes' addresses on kubeadm, kind and k3s (`kubectl get nodes
+   * -l node-role.kubernetes.io/control-plane -o wide`), the tunnel agent's or the control plane's network interfaces
+   * on managed clusters. Each gets the HTTP port. Without it an enforcing CNI drops the proxy's connections and it
+   * answers 503 `error trying to reach service: dial tcp …: i/o timeout`. No default, unlike `apiServerCidrs`: that
+   * one opens egress to two API server ports only, whereas an ingress default as wide would admit any address to the
+   * relay's every path, past the ingress controller it is meant to sit behind. @default none (no such rule)
+   */
+  readonly apiServerProxyCidrs?: readonly string[];
 }
 
 export const DEFAULT_RELAY_INGRESS_NAMESPACE_SELECTOR: RelayNamespaceLabels = { [NAMESPACE_NAME_LABEL]: 'ingress-nginx' };
@@ -287,7 +298,8 @@ function checkSelector(name: string, what: string, labels: RelayNamespaceLabels)
 
 /**
  * The relay's NetworkPolicy rules. Ingress: the HTTP port from the ingress controller's namespaces and from the
- * monitoring namespaces (`/metrics` is on the same port; a NetworkPolicy cannot tell paths apart). Egress: DNS to
+ * monitoring namespaces (`/metrics` is on the same port; a NetworkPolicy cannot tell paths apart), and from the API
+ * server's proxy addresses when `network.apiServerProxyCidrs` names them. Egress: DNS to
  * kube-dns only, then only what the routes and the sweeper use: the API server for `kubernetes` targets, Kargo's
  * external webhooks server pods for `kargoWebhook` targets on its Service (any address on the URL's port for other
  * receiver URLs), GitHub's API over HTTPS with the sweeper.
@@ -308,6 +320,11 @@ function networkPolicySpec(
   if (apiCidrs.length === 0 || badCidr !== undefined) {
     throw invalidProps('RelayWorkload', name, `network.apiServerCidrs needs at least one CIDR${badCidr === undefined ? '' : ` ("${badCidr}" is not one)`}`);
   }
+  const proxyCidrs = net.apiServerProxyCidrs ?? [];
+  const badProxy = proxyCidrs.findIndex((c) => !CIDR.test(c));
+  if (badProxy >= 0) {
+    throw invalidProps('RelayWorkload', name, `network.apiServerProxyCidrs[${badProxy}] "${proxyCidrs[badProxy]}" is not a CIDR (address/prefix, e.g. 172.18.0.2/32)`);
+  }
   const httpPort = [tcp(RELAY_PORT)];
   const nsName = (ns: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: ns } });
   const kargoNamespaces = sortedSet(needs.receiverURLs.flatMap((u) => KARGO_WEBHOOKS_HOST.exec(u.hostname)?.[1] ?? []));
@@ -320,6 +337,7 @@ function networkPolicySpec(
     ingress: [
       { from: [{ namespaceSelector: { matchLabels: { ...ingressNs } } }], ports: httpPort },
       { from: [{ namespaceSelector: { matchLabels: { ...monitoringNs } } }], ports: httpPort },
+      ...(proxyCidrs.length === 0 ? [] : [{ from: proxyCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: httpPort }]),
     ],
     egress: [
       {
