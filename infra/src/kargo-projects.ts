@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { GIT_REPO_URL_ANNOTATION } from '@kargo/model';
 import { parseAllDocuments } from 'yaml';
 import type { GitCredentials } from './config.ts';
 import { InfraErrorCode, KargoInfraError } from './errors.ts';
@@ -23,14 +24,13 @@ export const GIT_CRED_TYPE_LABEL = 'kargo.akuity.io/cred-type';
 /** Name of the Git credentials Secret in each Project namespace. */
 export const GIT_CREDENTIALS_SECRET = 'kargo-git-credentials';
 /**
- * Annotation naming, in a Git credentials Secret's metadata, the repository its `repoURL` holds. `kargo-env doctor`
- * lists Secrets as metadata only and never reads their data, so this is how it tells which repository a credential
- * serves. It changes nothing for Kargo v1.11.2: pkg/credentials/kubernetes/database.go `getCredentialsSecret` matches
- * on `data.repoURL` alone and hands the Secret's annotations to the credential providers as `Request.Metadata`,
- * where the only key any provider reads is `kargo.akuity.io/github-token-scopes` (pkg/credentials/github/app.go);
- * none interprets a `kargo-env.dev/` key.
+ * The Secret's metadata names the repository its `repoURL` holds (`GIT_REPO_URL_ANNOTATION`, from the model, which
+ * `kargo-env doctor` reads too: it lists Secrets as metadata only). Nothing changes for Kargo v1.11.2:
+ * pkg/credentials/kubernetes/database.go `getCredentialsSecret` matches on `data.repoURL` alone and hands the
+ * Secret's annotations to the credential providers as `Request.Metadata`, where the only key any provider reads is
+ * `kargo.akuity.io/github-token-scopes` (pkg/credentials/github/app.go); none interprets a `kargo-env.dev/` key.
  */
-export const GIT_REPO_URL_ANNOTATION = 'kargo-env.dev/repo-url';
+export { GIT_REPO_URL_ANNOTATION };
 
 /** A Stage of the rendered tree, as far as Git credentials matter. */
 export interface RenderedStage {

@@ -6,3 +6,4 @@ export { CliError, CliErrorCode, ExitCode, UsageError, type CliErrorOptions } fr
 export type { Io, RunIo, TextSink } from './io.ts';
 export type { DiffExcerpt } from './lib/diff.ts';
 export { main } from './program.ts';
+export { mergeRelayMetrics, parseRelayMetrics, type RelayMetrics } from './kube/relay.ts';

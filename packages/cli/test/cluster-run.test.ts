@@ -18,8 +18,9 @@ const rbac = (file: string): Rule[] => (parse(readFileSync(new URL(`../rbac/${fi
 /** The RBAC attributes of a request as the API server derives them; undefined for discovery (allowed to everyone). */
 function attributes(method: string, url: string): { group: string; resource: string; verb: string; name?: string } | undefined {
   const u = new URL(url, 'http://x');
-  const proxy = /^\/api\/v1\/namespaces\/[^/]+\/services\/([^/]+)\/proxy/.exec(u.pathname);
-  if (proxy !== null) return { group: '', resource: 'services/proxy', verb: 'get', name: proxy[1] as string };
+  // The name of a proxy request is the path segment as written, `<name>[:<port>]` (apiserver RequestInfo).
+  const proxy = /^\/api\/v1\/namespaces\/[^/]+\/(services|pods)\/([^/]+)\/proxy/.exec(u.pathname);
+  if (proxy !== null) return { group: '', resource: `${proxy[1] as string}/proxy`, verb: 'get', name: proxy[2] as string };
   const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(u.pathname);
   if (m === null || (m[3] === undefined && m[2] === undefined)) return undefined;
   const [, group = '', ns, plural, name] = m;
@@ -63,7 +64,14 @@ describe('doctor', () => {
     expect(report.ok).toBe(true);
     expect(check(report.checks, 'drift').evidence[0]).toMatch(/^\d+ rendered objects exist with the committed spec$/);
     expect(check(report.checks, 'stage.flask-app.prod').evidence.join('\n')).toContain('next: 1.8.4 is ready: kargo-env promote --env prod --tag 1.8.4');
-    expect(check(report.checks, 'relay').evidence.join('\n')).toMatch(/\/readyz through the API server's service proxy: HTTP 200/);
+    expect(check(report.checks, 'relay').evidence).toEqual([
+      "kargo-ns/kargo-webhook-relay 2/2 ready (the kubelet's /readyz probes)",
+      "kargo-webhook-relay-0: /readyz through the API server's pod proxy: HTTP 200",
+      "kargo-webhook-relay-1: /readyz through the API server's pod proxy: HTTP 200",
+      'deliveries pending 0, forwards failed 0',
+    ]);
+    expect(check(report.checks, 'warehouse.flask-app.flask-app').evidence.at(-1)).toMatch(/^newest push the relay stored: 1\.8\.4 50m ago \(.*\), in Freight$/);
+    expect(check(report.checks, 'git-credentials.flask-app').evidence[0]).toBe('kargo-git-credentials (labelled kargo.akuity.io/cred-type=git, kargo-env.dev/repo-url: https://github.com/alkon/kargo-gitops-toolkit.git) serves https://github.com/alkon/kargo-gitops-toolkit.git');
     expect(server.requests.filter((r) => r.secretData)).toEqual([]);
     expect(server.requests.filter((r) => r.path.includes('/secrets')).every((r) => r.accept?.includes('as=PartialObjectMetadata'))).toBe(true);
     // Every request doctor made is one the shipped read-only ClusterRole allows.
@@ -125,6 +133,24 @@ describe('doctor finds what is wrong', () => {
     expect(c.fix).toMatch(/deploys when the window opens/);
   });
 
+  it('a step that would deploy while prod\'s window is closed says when the window lets Argo CD sync (simulate\'s rule)', async () => {
+    kargoCluster(server);
+    // An allow window opening on the hour two to three hours from now, for an hour, every day (UTC).
+    const start = new Date(Date.now() + 2 * 60 * 60_000);
+    start.setUTCMinutes(0, 0, 0);
+    const hh = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:00`;
+    const hours = `${hh(start)}-${hh(new Date(start.getTime() + 60 * 60_000))}`;
+    const config = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('        upstreams: [staging]\n', `        upstreams: [staging]\n        windows: [{ name: release-hour, kind: allow, hours: "${hours}" }]\n`);
+    expect(config).toContain('release-hour');
+    await writeFile(join(dir.dir, 'kargo-env.yaml'), config);
+    const report = await runDoctor({ config: join(dir.dir, 'kargo-env.yaml'), noDrift: true }, io());
+    const next = check(report.checks, 'stage.flask-app.prod').evidence.find((e) => e.startsWith('next: '));
+    expect(next).toBe(`next: 1.8.4 is ready: kargo-env promote --env prod --tag 1.8.4; deploys when release-hour lets Argo CD sync, at ${start.toISOString().slice(0, 16).replace('T', ' ')} UTC (in ${next?.split('(in ')[1]}`);
+    expect(next).toMatch(/\(in (1h|2h)[^)]*\)$/);
+    // staging has no windows: its next step is unchanged.
+    expect(check(report.checks, 'stage.flask-app.staging').evidence.find((e) => e.startsWith('next: '))).toBe('next: up to date');
+  });
+
   it('failed verification: ✗ with the AnalysisRun message', async () => {
     kargoCluster(server, { failedVerification: true });
     const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());
@@ -158,6 +184,94 @@ describe('doctor finds what is wrong', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(`cannot reach the cluster fake-cluster at http://127.0.0.1:${port} (context fake): no answer within 3 s`);
+  });
+});
+
+describe('doctor: the relay against the Warehouse, and which Git credentials serve the repository', () => {
+  const MIN = 60_000;
+
+  it('reads every replica through the pod proxy and compares the newest push with the Warehouse: a refresh that never reached Kargo is ⚠', async () => {
+    // Replica 0 stored 1.8.4 50 minutes ago, replica 1 stored 1.8.6 150 s ago; the Warehouse last discovered 3 minutes ago.
+    kargoCluster(server, { relayPushes: [{ tag: '1.8.4', msAgo: 50 * MIN }, { tag: '1.8.6', msAgo: 150_000 }] });
+    const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());
+    const c = check(report.checks, 'warehouse.flask-app.flask-app');
+    expect(c.status).toBe('warn');
+    expect(c.evidence.at(-1)).toMatch(/^newest push the relay stored: 1\.8\.6 [23]m ago \(.*\), but the Warehouse has not discovered since: the refresh did not reach Kargo$/);
+    expect(c.fix).toContain('kubectl -n flask-app annotate warehouse flask-app kargo.akuity.io/refresh=$(date +%s) --overwrite');
+    expect(server.requests.filter((r) => r.path.includes('/pods/kargo-webhook-relay-') && r.path.endsWith('/proxy/metrics')).map((r) => r.path)).toEqual([
+      '/api/v1/namespaces/kargo-ns/pods/kargo-webhook-relay-0/proxy/metrics',
+      '/api/v1/namespaces/kargo-ns/pods/kargo-webhook-relay-1/proxy/metrics',
+    ]);
+  });
+
+  it('a tag the relay stored before the last discovery that Kargo left out: ⚠ pointing at simulate', async () => {
+    kargoCluster(server, { relayPushes: [{ tag: '1.9.0-rc.1', msAgo: 10 * MIN }] });
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'warehouse.flask-app.flask-app');
+    expect(c.status).toBe('warn');
+    expect(c.evidence.at(-1)).toMatch(/and the Warehouse discovered after it without that tag: its rules leave 1\.9\.0-rc\.1 out/);
+    expect(c.fix).toBe('kargo-env simulate --push 1.9.0-rc.1 says which rule rejects it');
+  });
+
+  it('a push seconds old is a refresh under way, and no push since the replicas started is said, not guessed', async () => {
+    kargoCluster(server, { relayPushes: [undefined, { tag: '1.8.7', msAgo: 20_000 }] });
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'warehouse.flask-app.flask-app');
+    expect(c.status).toBe('ok');
+    expect(c.evidence.at(-1)).toMatch(/^newest push the relay stored: 1\.8\.7 20s ago \(.*\), not discovered yet \(the refresh is under way\)$/);
+  });
+
+  it('the relay\'s NetworkPolicy keeps the API server out: ⚠ with the infra setting, not a false ✗', async () => {
+    kargoCluster(server, { relayUnreachable: true });
+    const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());
+    const c = check(report.checks, 'relay');
+    expect(c.status).toBe('warn');
+    expect(c.evidence[1]).toBe("kargo-webhook-relay-0: /readyz through the API server's pod proxy: error trying to reach service: dial tcp 10.244.1.17:8080: i/o timeout");
+    expect(c.fix).toContain('pulumi config set relayApiServerProxyCidrs');
+    expect(report.ok).toBe(true);
+  });
+
+  it('a replica whose /readyz answers 503 itself: ✗ naming that pod', async () => {
+    kargoCluster(server);
+    server.proxies.set('kargo-ns/pod/kargo-webhook-relay-1:', (path) => (path === '/readyz' ? { status: 503, body: '{"status":"not ready","checks":{"inboxWritable":false,"routesLoaded":true,"notDraining":true}}', contentType: 'application/json' } : { status: 200, body: '' }));
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'relay');
+    expect(c.status).toBe('fail');
+    expect(c.evidence[2]).toBe('kargo-webhook-relay-1: /readyz through the API server\'s pod proxy: HTTP 503 {"status":"not ready","checks":{"inboxWritable":false,"routesLoaded":true,"notDraining":true}}');
+    expect(c.fix).toBe('kubectl -n kargo-ns logs pod/kargo-webhook-relay-1 (the inbox volume or the routes file)');
+  });
+
+  it('pods/proxy forbidden: falls back to the Service (one replica, said so)', async () => {
+    kargoCluster(server);
+    server.forbid = [{ verb: 'get', group: '', plural: 'pods/proxy' }];
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'relay');
+    expect(c.status).toBe('ok');
+    expect(c.evidence[1]).toBe("service kargo-webhook-relay: /readyz through the API server's service proxy (one replica: the pod proxy is forbidden): HTTP 200");
+  });
+
+  it('a hand-made Secret without the repo-url annotation: ⚠ with the annotate command (its data is never read)', async () => {
+    kargoCluster(server, { gitSecretAnnotation: 'unannotated' });
+    const report = await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io());
+    const c = check(report.checks, 'git-credentials.flask-app');
+    expect(c.status).toBe('warn');
+    expect(c.fix).toBe('name the repository in the Secret\'s metadata (Kargo ignores it): kubectl -n flask-app annotate secret kargo-git-credentials kargo-env.dev/repo-url=https://github.com/alkon/kargo-gitops-toolkit.git');
+    expect(server.requests.filter((r) => r.secretData)).toEqual([]);
+  });
+
+  it('credentials for another repository only: ✗; the same repository written differently (Kargo normalises URLs): ✓', async () => {
+    kargoCluster(server, { gitSecretAnnotation: 'https://github.com/alkon/other-repo.git' });
+    let c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'git-credentials.flask-app');
+    expect(c.status).toBe('fail');
+    expect(c.evidence[0]).toBe('no Git credentials for https://github.com/alkon/kargo-gitops-toolkit.git: kargo-git-credentials serves https://github.com/alkon/other-repo.git');
+    const secret = server.get('', 'secrets', NS, 'kargo-git-credentials')!;
+    server.put({ ...secret, metadata: { ...secret.metadata, annotations: { 'kargo-env.dev/repo-url': 'https://GitHub.com/alkon/kargo-gitops-toolkit/' } } });
+    c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'git-credentials.flask-app');
+    expect(c.status).toBe('ok');
+  });
+
+  it('credentials in Kargo\'s shared resources namespace count (pkg/credentials/kubernetes/database.go looks there second)', async () => {
+    kargoCluster(server, { gitSecret: false });
+    server.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-org', namespace: 'kargo-shared-resources', labels: { 'kargo.akuity.io/cred-type': 'git' }, annotations: { 'kargo-env.dev/repo-url': 'https://github.com/alkon/kargo-gitops-toolkit.git' } }, type: 'Opaque', data: { repoURL: Buffer.from('https://github.com/alkon/kargo-gitops-toolkit.git').toString('base64') } });
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'git-credentials.flask-app');
+    expect(c.status).toBe('ok');
+    expect(c.evidence[0]).toMatch(/^kargo-shared-resources\/github-org \(labelled/);
   });
 });
 

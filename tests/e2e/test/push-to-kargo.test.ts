@@ -3,6 +3,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseRelayMetrics } from '@kargo/cli';
 import { parseRelayRoutes, type KubernetesTarget } from '@kargo/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delivery, ghcrPublished, multiArchPush, send, signature, type Delivery } from './support/github.ts';
@@ -263,6 +264,22 @@ describe('GitHub push → relay → Kubernetes API (built relay, rendered routes
     } finally {
       peer.create(saved);
     }
+  });
+
+  it('kargo-env doctor reads the newest push from the built relay\'s /metrics: the last stored tag, not a rejected one', async () => {
+    const before = Date.now();
+    const d = push('1.8.12');
+    expect((await send(relay!.url, d)).status).toBe(202);
+    // A tag the route's rules reject (as 1.9.0-rc.1 above) is stored without jobs and changes nothing.
+    expect((await send(relay!.url, push('2.0.0-rc.1'))).status).toBe(202);
+    const text = await (await fetch(`${relay!.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const metrics = parseRelayMetrics(text);
+    const last = metrics.lastPush.get('ghcr.io/alkon/flask-app');
+    expect(last?.tag).toBe('1.8.12');
+    expect(last!.at).toBeGreaterThanOrEqual(before - 1);
+    expect(last!.at).toBeLessThanOrEqual(Date.now());
+    expect([...metrics.lastPush.keys()]).toEqual(['ghcr.io/alkon/flask-app']);
+    expect(text.split('\n').filter((l) => l.startsWith('relay_route_last_push_info{'))).toHaveLength(1);
   });
 
   it('SIGTERM drains and exits 0', async () => {

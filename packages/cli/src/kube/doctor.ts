@@ -1,11 +1,14 @@
 // `doctor`: every check between the config, the cluster and the GitHub side, each ✓/⚠/✗ with its evidence and
 // the one command or config change that fixes it. Read-only: Secrets are only ever read as metadata
 // (PartialObjectMetadata), and a 403 turns a check into ⚠ (not checked), never a crash.
-import type { Pipeline, PipelineConfig } from '@kargo/model';
+import { GIT_REPO_URL_ANNOTATION, type Pipeline, type PipelineConfig } from '@kargo/model';
+import { normalizeGitRepoUrl } from '@kargo/model/manifests';
+import { normalizeImageRepoUrl } from '@kargo/model/relay';
 import { parseAllDocuments } from 'yaml';
 import { isForbidden, KubeApiError, resourcePath, type KubeClient, type KubeObject } from './client.ts';
 import { condition, freightTags, humanDuration, kargoPath, newestFirst, type Condition, type Freight, type Stage } from './kargo.ts';
 import { stageView, type StageView } from './pipeline-view.ts';
+import { mergeRelayMetrics, probeRelay, type RelayMetrics } from './relay.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -148,6 +151,18 @@ async function kargoChecks(client: KubeClient): Promise<{ checks: Check[]; contr
   return { checks, controller };
 }
 
+/** The Kargo controller's ConfigMap (its environment: SHARED_RESOURCES_NAMESPACE, ALLOW_CREDENTIALS_OVER_HTTP, …). */
+async function controllerEnv(client: KubeClient, controller: Deployment | undefined): Promise<Readonly<Record<string, string>> | undefined> {
+  if (controller === undefined) return undefined;
+  try {
+    const cm = await client.find<KubeObject & { data?: Record<string, string> }>(resourcePath({ group: '', version: 'v1', plural: 'configmaps', namespace: controller.metadata.namespace, name: controller.metadata.name }));
+    return cm?.data;
+  } catch (error) {
+    if (error instanceof KubeApiError) return undefined;
+    throw error;
+  }
+}
+
 async function argocdChecks(client: KubeClient, config: PipelineConfig): Promise<Check[]> {
   const argocdNs = [...new Set(config.pipelines.map((p) => p.argocd.namespace))];
   const checks: Check[] = [];
@@ -186,7 +201,7 @@ async function argocdChecks(client: KubeClient, config: PipelineConfig): Promise
   return checks;
 }
 
-async function projectChecks(client: KubeClient, config: PipelineConfig): Promise<Check[]> {
+async function projectChecks(client: KubeClient, config: PipelineConfig, kargoEnv: Readonly<Record<string, string>> | undefined): Promise<Check[]> {
   const checks: Check[] = [];
   const projects = [...new Set(config.pipelines.map((p) => p.project))];
   for (const project of projects) {
@@ -202,20 +217,7 @@ async function projectChecks(client: KubeClient, config: PipelineConfig): Promis
       })),
     );
     const repos = [...new Set(config.pipelines.filter((p) => p.project === project).map((p) => p.git.repoURL))];
-    for (const repoURL of repos) {
-      const id = `git-credentials.${project}`;
-      const title = `Git credentials for ${repoURL} in ${project}`;
-      checks.push(
-        ...(await guarded(id, title, async () => {
-          const list = await client.listMetadata(resourcePath({ group: '', version: 'v1', plural: 'secrets', namespace: project }), { labelSelector: 'kargo.akuity.io/cred-type=git' });
-          const names = list.items.map((s) => s.metadata.name as string);
-          if (names.length === 0) {
-            return fail(id, title, [`no Secret labelled kargo.akuity.io/cred-type=git in ${project}: every git-clone/git-push of a promotion fails to authenticate`], `infra: pulumi config set --secret gitCredentials '{"username":"<user>","password":"<token>"}' && pulumi up — or: kubectl -n ${project} create secret generic kargo-git-credentials --from-literal=repoURL=${repoURL} --from-literal=username=<user> --from-literal=password=<token> && kubectl -n ${project} label secret kargo-git-credentials kargo.akuity.io/cred-type=git`);
-          }
-          return ok(id, title, [`${names.join(', ')} labelled kargo.akuity.io/cred-type=git (metadata only: doctor never reads Secret data, so it cannot see which repoURL each holds; Kargo needs one whose repoURL is ${repoURL})`]);
-        })),
-      );
-    }
+    for (const repoURL of repos) checks.push(...(await gitCredentialsCheck(client, project, repoURL, kargoEnv)));
   }
   if (config.relay.enabled) {
     for (const project of projects) {
@@ -242,6 +244,71 @@ async function projectChecks(client: KubeClient, config: PipelineConfig): Promis
     }
   }
   return checks;
+}
+
+/** The chart's default for global.sharedResources.namespace (charts/kargo/values.yaml, v1.11.2). */
+const DEFAULT_SHARED_RESOURCES_NAMESPACE = 'kargo-shared-resources';
+
+/**
+ * The Git credentials Kargo 1.11.2 would use for `repoURL` (pkg/credentials/kubernetes/database.go): Secrets labelled
+ * kargo.akuity.io/cred-type=git in the Project namespace, then in the shared resources namespace, sorted by name, the
+ * first whose data.repoURL matches (normalised, pkg/urls/git.go) — and none at all for an http:// URL unless
+ * ALLOW_CREDENTIALS_OVER_HTTP is on. doctor reads Secrets as metadata only, so it matches on the repoURL kargo-env
+ * writes into the annotation GIT_REPO_URL_ANNOTATION; a Secret without it is "cannot tell", never a guess.
+ */
+async function gitCredentialsCheck(client: KubeClient, project: string, repoURL: string, kargoEnv: Readonly<Record<string, string>> | undefined): Promise<Check[]> {
+  const id = `git-credentials.${project}`;
+  const title = `Git credentials for ${repoURL} in ${project}`;
+  return guarded(id, title, async () => {
+    const shared = kargoEnv?.['SHARED_RESOURCES_NAMESPACE'] ?? DEFAULT_SHARED_RESOURCES_NAMESPACE;
+    const create = `kubectl -n ${project} create secret generic kargo-git-credentials --from-literal=repoURL=${repoURL} --from-literal=username=<user> --from-literal=password=<token> && kubectl -n ${project} label secret kargo-git-credentials kargo.akuity.io/cred-type=git && kubectl -n ${project} annotate secret kargo-git-credentials ${GIT_REPO_URL_ANNOTATION}=${repoURL}`;
+    if (repoURL.startsWith('http://') && kargoEnv?.['ALLOW_CREDENTIALS_OVER_HTTP'] !== 'true') {
+      return fail(id, title, [`Kargo hands no credentials to an http:// repository (ALLOW_CREDENTIALS_OVER_HTTP is off in the controller's ConfigMap), so git-push fails to authenticate`], 'use the https:// URL for git.repoURL in kargo-env.yaml and re-render');
+    }
+    const want = normalizeGitRepoUrl(repoURL);
+    const listed: { ns: string; name: string; annotated: string | undefined }[] = [];
+    const notes: string[] = [];
+    for (const ns of shared === '' || shared === project ? [project] : [project, shared]) {
+      try {
+        const list = await client.listMetadata(resourcePath({ group: '', version: 'v1', plural: 'secrets', namespace: ns }), { labelSelector: 'kargo.akuity.io/cred-type=git' });
+        const names = list.items.map((s) => ({ ns, name: s.metadata.name as string, annotated: s.metadata.annotations?.[GIT_REPO_URL_ANNOTATION] }));
+        listed.push(...names.sort((a, b) => a.name.localeCompare(b.name)));
+      } catch (error) {
+        // The Project namespace's 403 is the check's (⚠ not checked); the shared namespace's is a note.
+        if (ns === project || !isForbidden(error)) throw error;
+        notes.push(`the shared namespace ${ns} was not checked: ${error.message}`);
+      }
+    }
+    const where = (c: { ns: string; name: string }) => `${c.ns === project ? '' : `${c.ns}/`}${c.name}`;
+    const match = listed.find((c) => c.annotated !== undefined && normalizeGitRepoUrl(c.annotated) === want);
+    const unknown = listed.filter((c) => c.annotated === undefined);
+    const others = listed.filter((c) => c.annotated !== undefined && normalizeGitRepoUrl(c.annotated) !== want);
+    if (match !== undefined) {
+      const before = unknown.filter((c) => c.ns === match.ns && c.name < match.name);
+      return ok(id, title, [
+        `${where(match)} (labelled kargo.akuity.io/cred-type=git, ${GIT_REPO_URL_ANNOTATION}: ${match.annotated ?? ''}) serves ${repoURL}`,
+        ...(before.length === 0 ? [] : [`Kargo tries ${before.map(where).join(', ')} first (sorted by name): if one of them holds the same repoURL with another token, Kargo uses that one`]),
+        ...notes,
+      ]);
+    }
+    if (unknown.length > 0) {
+      return warn(
+        id,
+        title,
+        [`${unknown.map(where).join(', ')} labelled kargo.akuity.io/cred-type=git without ${GIT_REPO_URL_ANNOTATION}: doctor never reads Secret data, so it cannot tell whether one holds repoURL ${repoURL}`, ...others.map((c) => `${where(c)} serves ${c.annotated ?? ''}`), ...notes],
+        `name the repository in the Secret's metadata (Kargo ignores it): kubectl -n ${unknown[0]?.ns ?? project} annotate secret ${unknown[0]?.name ?? ''} ${GIT_REPO_URL_ANNOTATION}=${repoURL}`,
+      );
+    }
+    if (others.length > 0) {
+      return fail(id, title, [`no Git credentials for ${repoURL}: ${others.map((c) => `${where(c)} serves ${c.annotated ?? ''}`).join('; ')}`, ...notes], `infra: pulumi config set gitRepoURL ${repoURL} (with gitCredentials) && pulumi up — or: ${create}`);
+    }
+    return fail(
+      id,
+      title,
+      [`no Secret labelled kargo.akuity.io/cred-type=git in ${project}${shared === '' || shared === project ? '' : ` or in the shared namespace ${shared}`}: every git-clone/git-push of a promotion fails to authenticate`, ...notes],
+      `infra: pulumi config set --secret gitCredentials '{"username":"<user>","password":"<token>"}' && pulumi up — or: ${create}`,
+    );
+  });
 }
 
 /** Drift: every object the config renders must exist in the cluster with the rendered spec (a subset: the API server adds defaults). */
@@ -314,7 +381,7 @@ export function firstDifference(rendered: unknown, live: unknown, path: string):
   return rendered === live || scalarText(rendered) === scalarText(live) ? undefined : `${path}: ${JSON.stringify(live)} in the cluster, ${JSON.stringify(rendered)} rendered`;
 }
 
-async function pipelineChecks(client: KubeClient, config: PipelineConfig, pipeline: Pipeline, now: number): Promise<Check[]> {
+async function pipelineChecks(client: KubeClient, config: PipelineConfig, pipeline: Pipeline, now: number, relay: RelayMetrics | undefined): Promise<Check[]> {
   const checks: Check[] = [];
   const ns = pipeline.project;
   const stages = new Map<string, Stage | undefined>();
@@ -350,6 +417,11 @@ async function pipelineChecks(client: KubeClient, config: PipelineConfig, pipeli
       if (newestTag !== undefined && newestFreight !== undefined && !freightTags(newestFreight).includes(newestTag)) {
         return warn(id, title, [...evidence, `the newest discovered tag ${newestTag} has no Freight yet`], `kargo-env simulate --push ${newestTag} tells whether the rules accept it`);
       }
+      const relayed = relaySeen(pipeline, warehouseName, relay, ofWarehouse, discovered, now);
+      if (relayed !== undefined) {
+        evidence.push(relayed.evidence);
+        if (relayed.fix !== undefined) return warn(id, title, evidence, relayed.fix);
+      }
       return ok(id, title, evidence);
     })),
   );
@@ -359,6 +431,44 @@ async function pipelineChecks(client: KubeClient, config: PipelineConfig, pipeli
     checks.push(await stageCheck(client, view));
   }
   return checks;
+}
+
+/** How long a refresh may take from the relay's store to Kargo's discovery before doctor calls it missing. */
+const REFRESH_GRACE_MS = 2 * 60_000;
+
+/**
+ * The newest push the relay stored for the pipeline's image against what the Warehouse discovered and the Freight
+ * it made: a tag the relay forwarded minutes ago that Kargo has not discovered means the refresh was lost (before
+ * the last discovery) or the Warehouse's rules leave the tag out (after it).
+ */
+function relaySeen(
+  pipeline: Pipeline,
+  warehouse: string,
+  relay: RelayMetrics | undefined,
+  freight: readonly Freight[],
+  discovered: { discoveredAt?: string; images?: { repoURL: string; references?: { tag: string }[] }[] } | undefined,
+  now: number,
+): { evidence: string; fix?: string } | undefined {
+  if (relay === undefined) return undefined;
+  const image = normalizeImageRepoUrl(pipeline.image.repository);
+  const push = relay.lastPush.get(image);
+  if (push === undefined) return { evidence: `the relay has stored no push for ${image} since its replicas started` };
+  const seen = `newest push the relay stored: ${push.tag} ${ago(new Date(push.at).toISOString(), now)}`;
+  if (freight.some((f) => freightTags(f).includes(push.tag))) return { evidence: `${seen}, in Freight` };
+  const tags = (discovered?.images ?? []).filter((i) => normalizeImageRepoUrl(i.repoURL) === image).flatMap((i) => (i.references ?? []).map((r) => r.tag));
+  if (tags.includes(push.tag)) return { evidence: `${seen}, discovered (Kargo makes Freight of the newest discovered tag only)` };
+  if (now - push.at < REFRESH_GRACE_MS) return { evidence: `${seen}, not discovered yet (the refresh is under way)` };
+  const lastDiscovery = discovered?.discoveredAt === undefined ? undefined : Date.parse(discovered.discoveredAt);
+  if (lastDiscovery === undefined || lastDiscovery < push.at) {
+    return {
+      evidence: `${seen}, but the Warehouse has not discovered since: the refresh did not reach Kargo`,
+      fix: `see the relay check for failed forwards (a 404 means the receiver URL or secret differs from the ProjectConfig); refresh now with kubectl -n ${pipeline.project} annotate warehouse ${warehouse} kargo.akuity.io/refresh=$(date +%s) --overwrite`,
+    };
+  }
+  return {
+    evidence: `${seen}, and the Warehouse discovered after it without that tag: its rules leave ${push.tag} out (or it is beyond the discovery limit)`,
+    fix: `kargo-env simulate --push ${push.tag} says which rule rejects it`,
+  };
 }
 
 async function stageCheck(client: KubeClient, view: StageView): Promise<Check> {
@@ -425,60 +535,54 @@ async function windowBlockedApplications(client: KubeClient, view: StageView): P
     .map((a) => ({ name: a.metadata.name ?? '', message: a.status?.operationState?.message ?? '' }));
 }
 
-interface PromText {
-  readonly pending: number | undefined;
-  readonly failed: number;
-  readonly oldest: number | undefined;
+/** What the relay told doctor, for the Warehouse checks (which run before the relay check is printed). */
+interface RelayFindings {
+  readonly checks: Check[];
+  readonly metrics: RelayMetrics | undefined;
 }
 
-function parseRelayMetrics(text: string): PromText {
-  let pending: number | undefined;
-  let oldest: number | undefined;
-  let failed = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)/.exec(line);
-    if (m === null) continue;
-    const [, name, labels = '', value] = m;
-    if (name === 'relay_inbox_pending_jobs') pending = Number(value);
-    if (name === 'relay_inbox_oldest_pending_age_seconds') oldest = Number(value);
-    if (name === 'relay_forwards_total' && labels.includes('outcome="failed"')) failed += Number(value);
-  }
-  return { pending, failed, oldest };
-}
-
-async function relayChecks(client: KubeClient): Promise<Check[]> {
+async function relayChecks(client: KubeClient): Promise<RelayFindings> {
   const id = 'relay';
   const title = 'webhook relay';
-  return guarded(id, title, async () => {
+  let metrics: RelayMetrics | undefined;
+  const checks = await guarded(id, title, async () => {
     // infra/ and render run the relay as a StatefulSet (relay-workload.ts); installs from before that ran a Deployment.
-    const selector = { labelSelector: 'app.kubernetes.io/name=webhook-relay' };
+    const selector = 'app.kubernetes.io/name=webhook-relay';
     let kind = 'statefulset';
-    let relay = (await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'statefulsets' }), selector)).items[0];
+    let relay = (await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'statefulsets' }), { labelSelector: selector })).items[0];
     if (relay === undefined) {
       kind = 'deploy';
-      relay = (await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'deployments' }), selector)).items[0];
+      relay = (await client.list<Deployment>(resourcePath({ group: 'apps', version: 'v1', plural: 'deployments' }), { labelSelector: selector })).items[0];
     }
     if (relay === undefined) return fail(id, title, ['no StatefulSet (or Deployment) labelled app.kubernetes.io/name=webhook-relay: GitHub pushes reach Kargo only by polling (5 minutes at best)'], 'infra: pulumi config set enableRelay true && pulumi up (or set relay.enabled: false in kargo-env.yaml)');
-    const ns = relay.metadata.namespace;
-    const evidence = [readyText(relay)];
-    if (!ready(relay)) return fail(id, title, evidence, `kubectl -n ${ns} describe ${kind}/${relay.metadata.name}; kubectl -n ${ns} logs ${kind}/${relay.metadata.name}`);
-    // The Service GitHub reaches, not the StatefulSet's headless one (clusterIP None), which the proxy cannot use.
-    const services = await client.list<KubeObject & { spec?: { clusterIP?: string } }>(`/api/v1/namespaces/${ns}/services`, selector).catch(() => undefined);
-    const service = services?.items.find((svc) => svc.spec?.clusterIP !== 'None')?.metadata.name ?? relay.metadata.name;
-    const proxy = `/api/v1/namespaces/${ns}/services/${service}:http/proxy`;
-    const readyz = await client.text(`${proxy}/readyz`);
-    if (readyz.status === 403) return warn(id, title, [...evidence, `/readyz not checked: the service proxy is forbidden (needs get on services/proxy in ${ns})`]);
-    evidence.push(`/readyz through the API server's service proxy: HTTP ${readyz.status}${readyz.status === 200 ? '' : ` ${readyz.body.slice(0, 160).trim()}`}`);
-    if (readyz.status !== 200) return fail(id, title, evidence, `kubectl -n ${ns} logs ${kind}/${relay.metadata.name} (the inbox volume or the routes file)`);
-    const metrics = await client.text(`${proxy}/metrics`);
-    if (metrics.status === 200) {
-      const m = parseRelayMetrics(metrics.body);
-      evidence.push(`deliveries pending ${m.pending ?? '?'}${m.oldest === undefined || m.oldest === 0 ? '' : ` (oldest ${humanDuration(m.oldest * 1000)})`}, forwards failed ${m.failed}`);
-      if (m.failed > 0) return warn(id, title, evidence, 'GET /deliveries?status=failed on the relay (admin token) shows each forward\'s last error; a 404 from Kargo means the receiver URL or secret does not match the ProjectConfig');
+    const ns = relay.metadata.namespace as string;
+    const name = relay.metadata.name as string;
+    const evidence = [`${readyText(relay)} (the kubelet's /readyz probes)`];
+    if (!ready(relay)) return fail(id, title, evidence, `kubectl -n ${ns} describe ${kind}/${name}; kubectl -n ${ns} logs ${kind}/${name}`);
+    const probes = await probeRelay(client, ns, selector, name);
+    const via = probes[0]?.via === 'service' ? "the API server's service proxy (one replica: the pod proxy is forbidden)" : "the API server's pod proxy";
+    for (const p of probes) evidence.push(`${p.name}: /readyz through ${via}: ${p.readyz === 'ready' ? 'HTTP 200' : p.detail}`);
+    metrics = mergeRelayMetrics(probes.flatMap((p) => (p.metrics === undefined ? [] : [p.metrics])));
+    const notReady = probes.filter((p) => p.readyz === 'not-ready');
+    if (notReady.length > 0) return fail(id, title, evidence, `kubectl -n ${ns} logs ${notReady[0]?.via === 'pod' ? `pod/${notReady[0].name}` : `${kind}/${name}`} (the inbox volume or the routes file)`);
+    if (probes.every((p) => p.readyz === 'forbidden')) {
+      return warn(id, title, [...evidence, '/readyz and /metrics not checked'], `grant get on pods/proxy (or services/proxy) for the relay in ${ns}: packages/cli/rbac/kargo-env-readonly.yaml`);
+    }
+    if (probes.some((p) => p.readyz === 'unreachable')) {
+      return warn(
+        id,
+        title,
+        [...evidence, "the API server cannot dial the relay's pods, though the kubelet finds them ready: the relay's NetworkPolicy admits only the ingress-controller and monitoring namespaces"],
+        `let the API server's proxy in: in infra/, pulumi config set relayApiServerProxyCidrs <the control plane's addresses, e.g. from kubectl get nodes -l node-role.kubernetes.io/control-plane -o wide> && pulumi up; check by hand with kubectl get --raw /api/v1/namespaces/${ns}/pods/${name}-0/proxy/readyz`,
+      );
+    }
+    if (metrics !== undefined) {
+      evidence.push(`deliveries pending ${metrics.pending ?? '?'}${metrics.oldestSeconds === undefined || metrics.oldestSeconds === 0 ? '' : ` (oldest ${humanDuration(metrics.oldestSeconds * 1000)})`}, forwards failed ${metrics.failed}`);
+      if (metrics.failed > 0) return warn(id, title, evidence, "the relay's dashboard (/admin/, filter failed) or GET /deliveries?status=failed (admin token) shows each forward's last error; a 404 from Kargo means the receiver URL or secret does not match the ProjectConfig");
     }
     return ok(id, title, evidence);
   });
+  return { checks, metrics };
 }
 
 export interface DoctorInput {
@@ -496,13 +600,15 @@ export async function doctor(input: DoctorInput): Promise<DoctorReport> {
   const kargo = await kargoChecks(client);
   checks.push(...kargo.checks);
   checks.push(...(await argocdChecks(client, config)));
-  checks.push(...(await projectChecks(client, config)));
+  checks.push(...(await projectChecks(client, config, await controllerEnv(client, kargo.controller))));
   const kargoServed = kargo.checks.find((c) => c.id === 'kargo.crds')?.status === 'ok';
+  // The relay is read first (its newest pushes are the Warehouse checks' evidence) and printed last.
+  const relay = config.relay.enabled ? await relayChecks(client) : undefined;
   if (kargoServed) {
     if (input.files !== undefined) checks.push(...(await driftChecks(client, input.files)));
-    for (const pipeline of config.pipelines) checks.push(...(await pipelineChecks(client, config, pipeline, now)));
+    for (const pipeline of config.pipelines) checks.push(...(await pipelineChecks(client, config, pipeline, now, relay?.metrics)));
   }
-  if (config.relay.enabled) checks.push(...(await relayChecks(client)));
+  if (relay !== undefined) checks.push(...relay.checks);
   const summary = { ok: checks.filter((c) => c.status === 'ok').length, warn: checks.filter((c) => c.status === 'warn').length, fail: checks.filter((c) => c.status === 'fail').length };
   return { ok: summary.fail === 0, context: client.connection.context, server: client.connection.server, kubernetesVersion: input.kubernetesVersion, checks, summary };
 }

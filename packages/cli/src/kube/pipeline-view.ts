@@ -2,6 +2,7 @@
 // happens next (and when), from the Stage, the Project's Freight and Kargo 1.11.2's availability rules.
 // `status` prints it as a table; `doctor` turns it into checks.
 import type { Pipeline, PipelineEnvironment } from '@kargo/model';
+import { blockingWindows, nextSyncTime } from '@kargo/render';
 import {
   autoPromotionCandidate,
   currentFreightName,
@@ -35,6 +36,8 @@ export interface NextView {
   readonly text: string;
   /** For `soak`: when the Freight becomes available (ISO). */
   readonly at?: string;
+  /** When the environment's deployment windows keep Argo CD from syncing at the moment the step would deploy. */
+  readonly window?: { readonly blockedBy: readonly string[]; readonly opensAt: string | undefined };
   readonly tag?: string;
 }
 
@@ -100,7 +103,7 @@ export function stageView(pipeline: Pipeline, env: PipelineEnvironment, stage: S
     currentPromotion: running === undefined ? undefined : { name: running.name, tags: freightTags(running.freight) },
     holds,
   };
-  return { ...view, next: nextStep(stage, env, freight, now, view, promoteCmd) };
+  return { ...view, next: withWindows(nextStep(stage, env, freight, now, view, promoteCmd), env, now) };
 }
 
 function nextStep(stage: Stage, env: PipelineEnvironment, freight: readonly Freight[], now: number, view: Omit<StageView, 'next'>, promoteCmd: (tag: string) => string): NextView {
@@ -144,4 +147,24 @@ function nextStep(stage: Stage, env: PipelineEnvironment, freight: readonly Frei
     return { kind: 'upstream', text: `${tag} has not reached ${(req.sources.stages ?? []).join(' or ') || 'an upstream'} yet`, tag };
   }
   return { kind: 'none', text: 'up to date' };
+}
+
+/** How far ahead a closed window's opening is looked for (simulate bounds its waits the same way, by retry.timeout). */
+const WINDOW_HORIZON_MS = 14 * 24 * 60 * 60_000;
+
+/**
+ * A deploy the next step makes waits for the environment's deployment windows (the rule simulate applies: Argo CD
+ * keeps a window-blocked sync Running, controller/sync.go, and argocd-update waits for it): when the windows are
+ * closed at the moment it would deploy, say which window and when the sync can run.
+ */
+function withWindows(next: NextView, env: PipelineEnvironment, now: number): NextView {
+  if (env.windows.length === 0) return next;
+  if (next.kind !== 'promoting' && next.kind !== 'auto' && next.kind !== 'soak' && next.kind !== 'approval') return next;
+  const from = next.kind === 'soak' && next.at !== undefined ? Date.parse(next.at) : now;
+  const blockedBy = blockingWindows(env.windows, from);
+  if (blockedBy.length === 0) return next;
+  const opens = nextSyncTime(env.windows, from, from + WINDOW_HORIZON_MS);
+  const opensAt = opens === undefined ? undefined : new Date(opens).toISOString();
+  const when = opens === undefined ? 'not within 14 days' : `at ${new Date(opens).toISOString().slice(0, 16).replace('T', ' ')} UTC (in ${humanDuration(opens - now)})`;
+  return { ...next, text: `${next.text}; deploys when ${blockedBy.join(', ')} lets Argo CD sync, ${when}`, window: { blockedBy, opensAt } };
 }

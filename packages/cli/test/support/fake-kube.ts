@@ -9,7 +9,10 @@
 //   given), 410 Gone for a resourceVersion older than the retained history, the server ending the call after
 //   timeoutSeconds;
 // - 401 without the bearer token, 403 and 404 as Status objects with the API server's messages;
-// - the service proxy (/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/<path>).
+// - the service and pod proxies (/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/<path>,
+//   /api/v1/namespaces/<ns>/pods/<name>[:<port>]/proxy/<path>), with RBAC on services/proxy and pods/proxy, and a
+//   backend the API server cannot dial answered as k8s.io/apimachinery pkg/util/proxy/transport.go does: 503
+//   ServiceUnavailable, "error trying to reach service: <dial error>".
 // Tests change objects with put() (ADDED/MODIFIED events, resourceVersion bumped) and hook creates (admission).
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -45,6 +48,7 @@ const BUILT_IN: readonly Resource[] = [
 export interface Forbid {
   readonly verb: 'get' | 'list' | 'watch' | 'create';
   readonly group: string;
+  /** A resource, or a proxy subresource: `services/proxy`, `pods/proxy`. */
   readonly plural: string;
   readonly namespace?: string;
 }
@@ -59,7 +63,13 @@ export interface RequestRecord {
 }
 
 export type CreateHook = (obj: Obj, server: FakeKube) => Obj | { status: number; reason: string; message: string };
-export type ProxyHandler = (path: string) => { status: number; body: string; contentType?: string };
+export interface ProxyAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType?: string;
+}
+/** A proxied backend: its answer, or `unreachable` with the dial error the API server would report. */
+export type ProxyHandler = (path: string) => ProxyAnswer | { readonly unreachable: string } | Promise<ProxyAnswer | { readonly unreachable: string }>;
 
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** How many events watches can resume from; older resourceVersions get 410 Gone. */
@@ -276,16 +286,25 @@ export class FakeKube {
         groups: [...groups].map(([name, versions]) => ({ name, versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })), preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] } })),
       });
     }
-    const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/:]+)(?::([^/]+))?\/proxy(\/.*)?$/.exec(path);
+    const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/(services|pods)\/([^/:]+)(?::([^/]+))?\/proxy(\/.*)?$/.exec(path);
     if (proxy !== null) {
-      const [, ns, name, port, rest] = proxy as unknown as [string, string, string, string | undefined, string | undefined];
-      if (this.get('', 'services', ns, name) === undefined) return this.#reply(req, res, 404, status(404, 'NotFound', `services "${name}" not found`, { name, kind: 'services' }));
-      const handler = this.proxies.get(`${ns}/${name}:${port ?? ''}`);
+      const [, ns, kind, name, port, rest] = proxy as unknown as [string, 'services' | 'pods', string, string, string | undefined, string | undefined];
+      const subresource = `${kind}/proxy`;
+      if (this.forbid.some((f) => f.verb === 'get' && f.group === '' && f.plural === subresource && (f.namespace === undefined || f.namespace === ns))) {
+        return this.#reply(req, res, 403, status(403, 'Forbidden', `${kind} "${name}${port === undefined ? '' : `:${port}`}" is forbidden: User "${this.user}" cannot get resource "${kind}/proxy" in API group "" in the namespace "${ns}"`, { name, kind }));
+      }
+      if (this.get('', kind, ns, name) === undefined) return this.#reply(req, res, 404, status(404, 'NotFound', `${kind} "${name}" not found`, { name, kind }));
+      const handler = this.proxies.get(`${ns}/${kind === 'pods' ? 'pod/' : ''}${name}:${port ?? ''}`);
       if (handler === undefined) return this.#reply(req, res, 503, status(503, 'ServiceUnavailable', `no endpoints available for service "${name}"`));
-      const answer = handler(rest ?? '/');
-      res.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'text/plain' });
-      res.end(answer.body);
-      this.requests.push({ method: 'GET', path: req.url ?? '', accept: req.headers.accept, status: answer.status, secretData: false });
+      void Promise.resolve(handler(rest ?? '/')).then(
+        (answer) => {
+          if ('unreachable' in answer) return this.#reply(req, res, 503, status(503, 'ServiceUnavailable', `error trying to reach service: ${answer.unreachable}`));
+          res.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'text/plain' });
+          res.end(answer.body);
+          this.requests.push({ method: 'GET', path: req.url ?? '', accept: req.headers.accept, status: answer.status, secretData: false });
+        },
+        (error: unknown) => this.#reply(req, res, 503, status(503, 'ServiceUnavailable', `error trying to reach service: ${(error as Error).message}`)),
+      );
       return;
     }
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path);

@@ -92,7 +92,37 @@ export interface ClusterOptions {
   readonly soaking?: boolean;
   /** staging's verification of its current Freight failed. */
   readonly failedVerification?: boolean;
+  /** The Git credentials Secret's kargo-env.dev/repo-url (infra writes the repoURL); the value `unannotated` leaves it out, as on a hand-made Secret. */
+  readonly gitSecretAnnotation?: string;
+  /** The newest push each relay replica stored (relay_route_last_push_*), by replica index. Default: 1.8.4 50 minutes ago on replica 0. */
+  readonly relayPushes?: readonly ({ readonly tag: string; readonly msAgo: number } | undefined)[];
+  /** The API server cannot dial the relay's pods (the relay's NetworkPolicy leaves it out). */
+  readonly relayUnreachable?: boolean;
   readonly now?: number;
+}
+
+/** The relay's /metrics as prom-client writes it (apps/webhook-relay/src/plugins/metrics.ts), for one replica. */
+export function relayMetricsText(opts: { pending?: number; done?: number; failed?: number; push?: { tag: string; at: number } }): string {
+  const lines = [
+    '# HELP relay_inbox_pending_jobs Forward jobs waiting in the inbox.',
+    '# TYPE relay_inbox_pending_jobs gauge',
+    `relay_inbox_pending_jobs ${opts.pending ?? 0}`,
+    '',
+    '# HELP relay_forwards_total Forward attempts by target kind and outcome (done, retry, failed, coalesced).',
+    '# TYPE relay_forwards_total counter',
+    `relay_forwards_total{target="kubernetes",outcome="done"} ${opts.done ?? 12}`,
+    ...(opts.failed === undefined ? [] : [`relay_forwards_total{target="kubernetes",outcome="failed"} ${opts.failed}`]),
+    '',
+    "# HELP relay_route_last_push_timestamp_seconds Unix time this replica stored the newest tagged push matching the route's image.",
+    '# TYPE relay_route_last_push_timestamp_seconds gauge',
+    ...(opts.push === undefined ? [] : [`relay_route_last_push_timestamp_seconds{image="ghcr.io/alkon/flask-app"} ${opts.push.at / 1000}`]),
+    '',
+    "# HELP relay_route_last_push_info 1 for the tag of the newest tagged push this replica stored for the route's image.",
+    '# TYPE relay_route_last_push_info gauge',
+    ...(opts.push === undefined ? [] : [`relay_route_last_push_info{image="ghcr.io/alkon/flask-app",tag="${opts.push.tag}"} 1`]),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 /** The example pipeline, installed and healthy: dev and staging run 1.8.4, prod runs 1.8.3 and waits for a person. */
@@ -102,27 +132,41 @@ export function kargoCluster(server: FakeKube, options: ClusterOptions = {}): Fr
   for (const [plural, kind, scope] of KARGO_KINDS) server.put(crd('kargo.akuity.io', plural, kind, scope, iso(49 * 60 * MIN, now)));
   for (const [plural, kind] of ARGOCD_KINDS) server.put(crd('argoproj.io', plural, kind, 'Namespaced', iso(50 * 60 * MIN, now)));
   for (const [plural, kind] of ROLLOUTS_KINDS) server.put(crd('argoproj.io', plural, kind, 'Namespaced', options.rolloutsAfterKargo === true ? iso(60 * MIN, now) : iso(50 * 60 * MIN, now)));
-  for (const ns of ['kargo-ns', 'argocd', 'argo-rollouts']) server.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['kargo-ns', 'argocd', 'argo-rollouts', 'kargo-shared-resources']) server.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   server.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'kargo.akuity.io/project': 'true' } } });
   const kargoLabels = { 'app.kubernetes.io/name': 'kargo', 'app.kubernetes.io/instance': 'kargo', 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/version': 'v1.11.2' };
   server.put(deployment('kargo-ns', 'kargo-controller', kargoLabels, 'ghcr.io/akuity/kargo:v1.11.2'));
   server.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kargo-controller-7d9f-abcde', namespace: 'kargo-ns', labels: kargoLabels }, spec: { containers: [{ name: 'controller', image: 'ghcr.io/akuity/kargo:v1.11.2' }] }, status: { phase: 'Running', startTime: kargoStarted } });
-  server.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kargo-controller', namespace: 'kargo-ns' }, data: { ARGOCD_INTEGRATION_ENABLED: 'true', ARGOCD_NAMESPACE: 'argocd', ROLLOUTS_INTEGRATION_ENABLED: 'true' } });
+  server.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kargo-controller', namespace: 'kargo-ns' }, data: { ARGOCD_INTEGRATION_ENABLED: 'true', ARGOCD_NAMESPACE: 'argocd', ROLLOUTS_INTEGRATION_ENABLED: 'true', SHARED_RESOURCES_NAMESPACE: 'kargo-shared-resources', ALLOW_CREDENTIALS_OVER_HTTP: 'false' } });
   server.put(deployment('argo-rollouts', 'argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' }, 'quay.io/argoproj/argo-rollouts:v1.9.1'));
   server.put(deployment('argocd', 'argocd-application-controller', { 'app.kubernetes.io/name': 'argocd-application-controller' }, 'quay.io/argoproj/argocd:v3.5.1', 1, 'StatefulSet'));
   const relayLabels = { 'app.kubernetes.io/name': 'webhook-relay', 'app.kubernetes.io/instance': 'kargo-webhook-relay', 'app.kubernetes.io/part-of': 'kargo-env' };
-  server.put(deployment('kargo-ns', 'kargo-webhook-relay', relayLabels, 'ghcr.io/alkon/kargo-webhook-relay:0.1.0', 1, 'StatefulSet'));
+  server.put({ ...deployment('kargo-ns', 'kargo-webhook-relay', relayLabels, 'ghcr.io/alkon/kargo-webhook-relay:0.1.0', 2, 'StatefulSet'), spec: { replicas: 2, selector: { matchLabels: relayLabels }, template: { metadata: { labels: relayLabels }, spec: { containers: [{ name: 'relay', image: 'ghcr.io/alkon/kargo-webhook-relay:0.1.0' }] } } }, status: { replicas: 2, readyReplicas: 2 } });
   server.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kargo-webhook-relay-headless', namespace: 'kargo-ns', labels: relayLabels }, spec: { type: 'ClusterIP', clusterIP: 'None', selector: relayLabels, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] } });
   server.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kargo-webhook-relay', namespace: 'kargo-ns', labels: relayLabels }, spec: { type: 'ClusterIP', selector: relayLabels, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] } });
-  server.proxies.set('kargo-ns/kargo-webhook-relay:http', (path) =>
-    path === '/readyz'
-      ? { status: 200, body: '{"status":"ok"}', contentType: 'application/json' }
-      : path === '/metrics'
-        ? { status: 200, body: '# HELP relay_inbox_pending_jobs Forward jobs waiting in the inbox.\n# TYPE relay_inbox_pending_jobs gauge\nrelay_inbox_pending_jobs 0\nrelay_forwards_total{target="kubernetes",outcome="done"} 12\nrelay_forwards_total{target="kubernetes",outcome="failed"} 0\n' }
-        : { status: 404, body: 'not found' },
-  );
+  const pushes = options.relayPushes ?? [{ tag: '1.8.4', msAgo: 50 * MIN }];
+  const replicaMetrics = (i: number) => {
+    const push = pushes[i];
+    return relayMetricsText({ done: 6 + i, ...(push === undefined ? {} : { push: { tag: push.tag, at: now - push.msAgo } }) });
+  };
+  const answer = (i: number) => (path: string) =>
+    options.relayUnreachable === true
+      ? { unreachable: `dial tcp 10.244.1.${17 + i}:8080: i/o timeout` }
+      : path === '/readyz'
+        ? { status: 200, body: '{"status":"ready","checks":{"inboxWritable":true,"routesLoaded":true,"notDraining":true}}', contentType: 'application/json' }
+        : path === '/metrics'
+          ? { status: 200, body: replicaMetrics(i), contentType: 'text/plain; version=0.0.4; charset=utf-8' }
+          : { status: 404, body: '{"message":"Route GET:' + path + ' not found","error":"Not Found","statusCode":404}', contentType: 'application/json' };
+  for (const i of [0, 1]) {
+    const name = `kargo-webhook-relay-${i}`;
+    server.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'kargo-ns', labels: relayLabels }, spec: { containers: [{ name: 'relay', image: 'ghcr.io/alkon/kargo-webhook-relay:0.1.0', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] }, status: { phase: 'Running', podIP: `10.244.1.${17 + i}` } });
+    server.proxies.set(`kargo-ns/pod/${name}:`, answer(i));
+  }
+  // The Service picks one replica.
+  server.proxies.set('kargo-ns/kargo-webhook-relay:http', answer(0));
   if (options.gitSecret !== false) {
-    server.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kargo-git-credentials', namespace: NS, labels: { 'kargo.akuity.io/cred-type': 'git' } }, type: 'Opaque', data: { repoURL: Buffer.from('https://github.com/alkon/kargo-gitops-toolkit.git').toString('base64'), password: Buffer.from('ghp_secret').toString('base64') } });
+    const annotation = options.gitSecretAnnotation ?? 'https://github.com/alkon/kargo-gitops-toolkit.git';
+    server.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kargo-git-credentials', namespace: NS, labels: { 'kargo.akuity.io/cred-type': 'git' }, ...(annotation === 'unannotated' ? {} : { annotations: { 'kargo-env.dev/repo-url': annotation } }) }, type: 'Opaque', data: { repoURL: Buffer.from('https://github.com/alkon/kargo-gitops-toolkit.git').toString('base64'), password: Buffer.from('ghp_secret').toString('base64') } });
   }
   server.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kargo-ghcr-webhook', namespace: NS }, type: 'Opaque', data: { secret: Buffer.from('s3cret').toString('base64') } });
 

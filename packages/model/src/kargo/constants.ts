@@ -40,6 +40,13 @@ export const KargoLabel = {
 } as const;
 export type KargoLabel = (typeof KargoLabel)[keyof typeof KargoLabel];
 
+/**
+ * kargo-env's own annotation on a Git credentials Secret (`kargo.akuity.io/cred-type: git`): the repoURL the Secret
+ * holds in its data. Kargo ignores it (it matches data.repoURL, pkg/credentials/kubernetes/database.go); it lets
+ * `kargo-env doctor`, which reads Secrets as metadata only, tell which repository a credential serves. infra writes it.
+ */
+export const GIT_REPO_URL_ANNOTATION = 'kargo-env.dev/repo-url';
+
 /** The UI's named Stage colours (unchanged since v1.6), in palette order. */
 export const STAGE_COLORS = [
   'red',

@@ -1,5 +1,6 @@
 // Public surface of the Kargo v1alpha1 model (Kargo v1.11.2).
 export {
+  GIT_REPO_URL_ANNOTATION,
   KARGO_API_VERSION,
   KARGO_GROUP,
   KargoAnnotation,
