@@ -8,8 +8,8 @@ import { parse } from 'yaml';
 import { runDoctor } from '../src/commands/doctor.ts';
 import type { Check } from '../src/kube/doctor.ts';
 import { runPromote } from '../src/kube/promote.ts';
-import { FakeKube } from './support/fake-kube.ts';
-import { EXAMPLE_CONFIG, kargoCluster, NS, runPromotion } from './support/kargo-cluster.ts';
+import { FakeKube, type Obj } from './support/fake-kube.ts';
+import { EXAMPLE_CONFIG, kargoCluster, NS, putValid, runPromotion } from './support/kargo-cluster.ts';
 import { rejection, tempDir } from './helpers.ts';
 
 interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
@@ -149,6 +149,37 @@ describe('doctor finds what is wrong', () => {
     expect(next).toMatch(/\(in (1h|2h)[^)]*\)$/);
     // staging has no windows: its next step is unchanged.
     expect(check(report.checks, 'stage.flask-app.staging').evidence.find((e) => e.startsWith('next: '))).toBe('next: up to date');
+  });
+
+  it('prod\'s promotion waiting at git-wait-for-pr: ⚠ naming the step, how long, and the pull request to merge', async () => {
+    kargoCluster(server);
+    const stage = server.get('kargo.akuity.io', 'stages', 'flask-app', 'prod') as Obj & { spec: { promotionTemplate: { spec: { steps: { uses: string; as?: string }[] } } } };
+    const f184 = (server.list('kargo.akuity.io', 'freights', 'flask-app')).find((f) => JSON.stringify(f).includes('"1.8.4"'))!;
+    const steps = stage.spec.promotionTemplate.spec.steps;
+    const at = steps.findIndex((x) => x.uses === 'git-wait-for-pr');
+    const started = new Date(Date.now() - 40 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const name = `prod.01jz0000000000000000000009.${String(f184.metadata.name).slice(0, 7)}`;
+    const ref = { name: f184.metadata.name, origin: { kind: 'Warehouse', name: 'flask-app' }, images: [{ repoURL: 'ghcr.io/alkon/flask-app', tag: '1.8.4' }] };
+    putValid(server, {
+      apiVersion: 'kargo.akuity.io/v1alpha1',
+      kind: 'Promotion',
+      metadata: { name, namespace: NS },
+      spec: { stage: 'prod', freight: f184.metadata.name as string, steps },
+      status: {
+        phase: 'Running',
+        startedAt: started,
+        currentStep: at,
+        freight: ref,
+        stepExecutionMetadata: steps.slice(0, at + 1).map((x, i) => ({ alias: x.as ?? `step-${i}`, startedAt: started, ...(i < at ? { finishedAt: started, status: 'Succeeded' } : { status: 'Running' }) })),
+        state: { 'open-pr': { pr: { id: 12, url: 'https://github.com/alkon/kargo-gitops-toolkit/pull/12' } } },
+      },
+    });
+    server.put({ ...stage, status: { ...(stage['status'] as object), currentPromotion: { name, freight: ref } } });
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'stage.flask-app.prod');
+    expect(c.status).toBe('warn');
+    expect(c.evidence).toContain(`Promotion ${name} at step ${at + 1}/${steps.length} wait-for-pr (git-wait-for-pr) for 40m`);
+    expect(c.evidence.at(-1)).toBe('waiting for https://github.com/alkon/kargo-gitops-toolkit/pull/12 to be merged (Kargo checks it every 30 s and waits without a time limit)');
+    expect(c.fix).toBe('review and merge https://github.com/alkon/kargo-gitops-toolkit/pull/12; closing it unmerged fails the promotion');
   });
 
   it('failed verification: ✗ with the AnalysisRun message', async () => {

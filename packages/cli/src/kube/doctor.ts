@@ -6,7 +6,7 @@ import { normalizeGitRepoUrl } from '@kargo/model/manifests';
 import { normalizeImageRepoUrl } from '@kargo/model/relay';
 import { parseAllDocuments } from 'yaml';
 import { isForbidden, KubeApiError, resourcePath, type KubeClient, type KubeObject } from './client.ts';
-import { condition, freightTags, humanDuration, kargoPath, newestFirst, type Condition, type Freight, type Stage } from './kargo.ts';
+import { condition, freightTags, humanDuration, kargoPath, newestFirst, promotionOutputs, type Condition, type Freight, type Promotion, type Stage } from './kargo.ts';
 import { stageView, type StageView } from './pipeline-view.ts';
 import { mergeRelayMetrics, probeRelay, type RelayMetrics } from './relay.ts';
 
@@ -401,7 +401,7 @@ async function pipelineChecks(client: KubeClient, config: PipelineConfig, pipeli
       const wh = await client.find<KubeObject & { status?: { conditions?: Condition[]; discoveredArtifacts?: { discoveredAt?: string; images?: { repoURL: string; references?: { tag: string }[] }[] }; lastFreightID?: string } }>(kargoPath('warehouses', ns, warehouseName));
       if (wh === undefined) return fail(id, title, [`Warehouse ${ns}/${warehouseName} does not exist`], 'check kargo-configs has synced kargo/warehouse.yaml');
       const discovered = wh.status?.discoveredArtifacts;
-      const newestTag = discovered?.images?.find((i) => i.repoURL === pipeline.image.repository)?.references?.[0]?.tag ?? discovered?.images?.[0]?.references?.[0]?.tag;
+      const newestTag = discovered?.images?.find((i) => normalizeImageRepoUrl(i.repoURL) === normalizeImageRepoUrl(pipeline.image.repository))?.references?.[0]?.tag ?? discovered?.images?.[0]?.references?.[0]?.tag;
       const ofWarehouse = freight.filter((f) => f.origin.name === warehouseName).sort(newestFirst);
       const newestFreight = ofWarehouse[0];
       const evidence = [
@@ -504,6 +504,14 @@ async function stageCheck(client: KubeClient, view: StageView): Promise<Check> {
   if (view.health === 'Unhealthy') return fail(id, title, evidence, `check the Argo CD Application of ${view.env}: argocd app get <app> (the Stage compares the synced revision with the one its last promotion pinned)`);
   if (view.holds.length > 0) return warn(id, title, evidence, view.holds.find((h) => h.resume !== undefined)?.resume ?? 'promote the newest Freight again to resume auto-promotion');
   if (view.currentPromotion !== undefined) {
+    const step = await runningStep(client, view.project, view.currentPromotion.name, Date.now());
+    if (step !== undefined) {
+      evidence.push(step.text);
+      // git-wait-for-pr polls the pull request every 30 s with no time limit (pkg/promotion/runner/builtin/git_pr_waiter.go).
+      if (step.uses === 'git-wait-for-pr') {
+        return warn(id, title, [...evidence, `waiting for ${step.pullRequest ?? 'the pull request'} to be merged (Kargo checks it every 30 s and waits without a time limit)`], `review and merge ${step.pullRequest ?? 'the pull request'}; closing it unmerged fails the promotion`);
+      }
+    }
     const blocked = await windowBlockedApplications(client, view);
     if (blocked.length > 0) {
       return warn(id, title, [...evidence, ...blocked.map((b) => `waiting for a deployment window: Application ${b.name} — Argo CD: ${b.message}`)], `nothing to fix: it deploys when the window opens (argocd-update's retry.timeout covers the longest closed stretch); kargo-env simulate --start <now> shows when`);
@@ -511,6 +519,26 @@ async function stageCheck(client: KubeClient, view: StageView): Promise<Check> {
   }
   if (view.health === 'Progressing' || view.health === 'Unknown') return warn(id, title, evidence);
   return ok(id, title, evidence);
+}
+
+/** Where a running Promotion is: its current step (status.currentStep, 0-based), for how long, and its PR. */
+async function runningStep(client: KubeClient, ns: string, name: string, now: number): Promise<{ text: string; uses: string | undefined; pullRequest: string | undefined } | undefined> {
+  let promotion: Promotion | undefined;
+  try {
+    promotion = await client.find<Promotion>(kargoPath('promotions', ns, name));
+  } catch (error) {
+    if (error instanceof KubeApiError) return undefined;
+    throw error;
+  }
+  const index = promotion?.status?.currentStep;
+  const steps = promotion?.spec.steps ?? [];
+  if (promotion === undefined || index === undefined || steps.length === 0) return undefined;
+  const step = steps[index];
+  const meta = promotion.status?.stepExecutionMetadata?.[index];
+  const label = step?.as === undefined ? (step?.uses ?? '?') : `${step.as} (${step.uses ?? '?'})`;
+  const since = meta?.startedAt === undefined ? '' : ` for ${humanDuration(now - Date.parse(meta.startedAt))}`;
+  const errors = meta?.errorCount === undefined || meta.errorCount === 0 ? '' : `, ${meta.errorCount} error(s)${meta.message === undefined ? '' : `: ${meta.message}`}`;
+  return { text: `Promotion ${name} at step ${index + 1}/${steps.length} ${label}${since}${errors}`, uses: step?.uses, pullRequest: promotionOutputs(promotion).pullRequest };
 }
 
 type ApplicationObject = KubeObject & { status?: { operationState?: { phase?: string; message?: string } } };

@@ -104,7 +104,12 @@ export function apiServerProxyFailure(status: number, body: string): string | un
   return undefined;
 }
 
-/** The pod proxy path: the bare pod name when `http` is the pod's first declared port (the API server's default). */
+/**
+ * The pod proxy path: the bare pod name when `http` is the pod's first declared port — the port the API server dials
+ * for `pods/<name>/proxy` (kubernetes pkg/registry/core/pod/strategy.go ResourceLocation: the first port of the first
+ * container that declares one), and the name the read-only role's resourceNames list — else `<name>:<number>` (the
+ * proxy takes a number there, not a port name).
+ */
 function podProxy(ns: string, pod: PodObject): string | undefined {
   const ports = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
   const http = ports.find((p) => p.name === 'http');
