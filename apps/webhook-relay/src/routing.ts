@@ -41,6 +41,11 @@ export class Router {
     return this.#byImage.size;
   }
 
+  /** Whether a route names this image (normalised, as routes are keyed). */
+  routes(image: string): boolean {
+    return this.#byImage.has(image);
+  }
+
   match(event: PackageEvent): MatchResult {
     let image = this.#images.get(event.imageUrl);
     if (image === undefined) {

@@ -1,9 +1,10 @@
 // The POST /webhooks/github contract through app.inject(): statuses, bodies, and that bad input forwards nothing.
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../src/github.ts';
 import { createMetrics } from '../src/plugins/metrics.ts';
-import { build, delivery, SECRET, type Built } from './helper.ts';
+import { build, delivery, SECRET, tempDir, type Built } from './helper.ts';
 import { ghcrPackage, ghcrPackageJson, GHCR_IMAGE, npmPackageJson, ping, type PingDelivery } from './github-payloads.ts';
 
 let built: Built | undefined;
@@ -272,6 +273,32 @@ describe('last push per route (what kargo-env doctor compares with the Warehouse
     expect(Number(value) * 1000).toBeGreaterThanOrEqual(started);
     expect(Number(value) * 1000).toBeLessThanOrEqual(finished);
     expect(built!.app.inbox.pendingJobs).toBe(200);
+  });
+
+  it('survives a restart: a relay started on the same inbox reports the newest push it kept, for the images its routes still name', async () => {
+    const dir = tempDir();
+    try {
+      const first = await build({ dir, routes, env: { RELAY_COALESCE_WINDOW_MS: '60000' } });
+      for (const tag of ['3.1.0', '3.2.0']) expect((await post(first.app, delivery('package', ghcrPackage({ tag })))).statusCode).toBe(202);
+      // An untagged manifest after them is not a newer tag.
+      expect((await post(first.app, delivery('package', ghcrPackage({ tag: '' })))).statusCode).toBe(202);
+      const before = await first.app.inject({ method: 'GET', url: '/metrics' });
+      await first.close();
+
+      const second = await build({ dir, routes, env: { RELAY_COALESCE_WINDOW_MS: '60000' } });
+      const after = (await second.app.inject({ method: 'GET', url: '/metrics' })).body;
+      await second.close();
+      expect(samples(after, 'relay_route_last_push_info')).toEqual([`relay_route_last_push_info{image="${GHCR_IMAGE}",tag="3.2.0"} 1`]);
+      expect(samples(after, 'relay_route_last_push_timestamp_seconds')).toEqual(samples(before.body, 'relay_route_last_push_timestamp_seconds'));
+
+      // Routes that no longer name the image: nothing is seeded for it.
+      const third = await build({ dir, routes: { routes: [routes.routes[1]!] }, env: { RELAY_COALESCE_WINDOW_MS: '60000' } });
+      const none = (await third.app.inject({ method: 'GET', url: '/metrics' })).body;
+      await third.close();
+      expect(samples(none, 'relay_route_last_push_info')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is set only by stored, tagged pushes a route matched, under the route image as the Router keys it', async () => {

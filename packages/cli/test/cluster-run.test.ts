@@ -243,11 +243,18 @@ describe('doctor: the relay against the Warehouse, and which Git credentials ser
     expect(c.fix).toBe('kargo-env simulate --push 1.9.0-rc.1 says which rule rejects it');
   });
 
-  it('a push seconds old is a refresh under way, and no push since the replicas started is said, not guessed', async () => {
+  it('a push seconds old is a refresh under way (the newest over replicas, one of which kept none)', async () => {
     kargoCluster(server, { relayPushes: [undefined, { tag: '1.8.7', msAgo: 20_000 }] });
     const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'warehouse.flask-app.flask-app');
     expect(c.status).toBe('ok');
     expect(c.evidence.at(-1)).toMatch(/^newest push the relay stored: 1\.8\.7 20s ago \(.*\), not discovered yet \(the refresh is under way\)$/);
+  });
+
+  it('no push kept by any replica is said, not guessed', async () => {
+    kargoCluster(server, { relayPushes: [] });
+    const c = check((await runDoctor({ config: EXAMPLE_CONFIG, noDrift: true }, io())).checks, 'warehouse.flask-app.flask-app');
+    expect(c.status).toBe('ok');
+    expect(c.evidence.at(-1)).toBe('the relay keeps no push of ghcr.io/alkon/flask-app in its inbox (none within its retention)');
   });
 
   it('the relay\'s NetworkPolicy keeps the API server out: ⚠ with the infra setting, not a false ✗', async () => {

@@ -437,6 +437,11 @@ export class Inbox {
     }
   }
 
+  /** Per image, the newest stored tagged delivery still in the inbox (its retention): what the relay last saw. */
+  lastPushes(): { image: string; tag: string; receivedAt: number }[] {
+    return (this.#stmt.lastPushes.all() as { image: string; tag: string; receivedAt: number }[]).map((r) => ({ image: r.image, tag: r.tag, receivedAt: Number(r.receivedAt) }));
+  }
+
   /**
    * Newest first; a status filter finds its deliveries from their jobs, so it stays fast with millions done. The
    * image filter matches a part of the (normalised, lower-case) image name.

@@ -262,6 +262,10 @@ const DELIVERY_IMAGE = `COALESCE((SELECT image FROM jobs ij WHERE ij.delivery_id
 
 export const READ_SQL = {
   exists: 'SELECT 1 FROM deliveries WHERE id = ?',
+  // Per image, the tag of the newest stored tagged delivery (SQLite's bare column takes the row MAX picked); read
+  // once at start, so a restarted replica reports the newest push it kept, not nothing.
+  lastPushes: `SELECT j.image AS image, j.tag AS tag, MAX(d.received_at) AS receivedAt FROM jobs j JOIN deliveries d ON d.id = j.delivery_id
+        WHERE j.tag <> '' GROUP BY j.image`,
   due: `SELECT ${JOB_COLUMNS} FROM ${JOB_FROM}
         WHERE j.status = 'pending' AND j.next_attempt_at <= ? ORDER BY j.next_attempt_at, j.id LIMIT ?`,
   nextDue: `SELECT MIN(next_attempt_at) AS at FROM jobs WHERE status = 'pending'`,

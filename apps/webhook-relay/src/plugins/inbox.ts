@@ -26,7 +26,13 @@ export default fp<{ config: RelayConfig }>(
       throw error;
     }
     app.decorate('inbox', inbox);
-    app.decorate('router', new Router(config.routes));
+    const router = new Router(config.routes);
+    app.decorate('router', router);
+    // The newest push per route image survives a restart (an upgrade restarts every replica): seeded from the inbox,
+    // for the images the routes still name, so doctor's comparison with the Warehouse does not go blank.
+    for (const push of inbox.lastPushes()) {
+      if (router.routes(push.image)) app.metrics.recordPush(push.image, push.tag, push.receivedAt);
+    }
     app.metrics.probes.pendingJobs = () => inbox.pendingJobs;
     app.metrics.probes.diskBytes = () => inbox.diskBytes();
     app.metrics.probes.oldestPendingAgeSeconds = () => {

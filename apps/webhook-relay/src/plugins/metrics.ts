@@ -66,7 +66,7 @@ export function createMetrics() {
   // image has at most one `tag` series, so the series are bounded by the routes file whatever clients send.
   const lastPushTimestamp = new Gauge<'image'>({
     name: 'relay_route_last_push_timestamp_seconds',
-    help: "Unix time this replica stored the newest tagged push matching the route's image (normalised, as routes are keyed); absent until one since it started. kargo-env doctor compares it, the max over replicas, with the Warehouse's newest Freight.",
+    help: "Unix time this replica stored the newest tagged push matching the route's image (normalised, as routes are keyed); read back from the inbox at start, absent while it keeps none. kargo-env doctor compares it, the max over replicas, with the Warehouse's newest Freight.",
     labelNames: ['image'] as const,
     registers: [registry],
   });

@@ -452,7 +452,7 @@ function relaySeen(
   if (relay === undefined) return undefined;
   const image = normalizeImageRepoUrl(pipeline.image.repository);
   const push = relay.lastPush.get(image);
-  if (push === undefined) return { evidence: `the relay has stored no push for ${image} since its replicas started` };
+  if (push === undefined) return { evidence: `the relay keeps no push of ${image} in its inbox (none within its retention)` };
   const seen = `newest push the relay stored: ${push.tag} ${ago(new Date(push.at).toISOString(), now)}`;
   if (freight.some((f) => freightTags(f).includes(push.tag))) return { evidence: `${seen}, in Freight` };
   const tags = (discovered?.images ?? []).filter((i) => normalizeImageRepoUrl(i.repoURL) === image).flatMap((i) => (i.references ?? []).map((r) => r.tag));
